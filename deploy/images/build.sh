@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Builds every container image Stargate needs, from nothing: no registry is
+# assumed. Base root filesystems come from Debian packages (debootstrap) and are
+# turned into images with `docker import`; our own files are layered on top with
+# `docker create` + `docker cp` + `docker commit`, so neither BuildKit nor the
+# legacy builder is needed.
+#
+# Each image carries a label with the digest of its recipe; an image whose label
+# matches is kept, so a second `make images` takes seconds.
+#
+# Usage: deploy/images/build.sh [python-base|python-runtime|redis|all]...
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+suite=${DEBIAN_SUITE:-bookworm}
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+work=${STARGATE_IMAGE_WORKDIR:-/var/tmp/stargate-images}
+tag=${STARGATE_IMAGE_TAG:-dev}
+# Bump to force the Debian root filesystems to be rebuilt.
+base_revision=1
+
+log() { printf '[images] %s\n' "$*" >&2; }
+
+need() {
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || { log "missing command: $c (run deploy/install-deps.sh)"; exit 1; }
+	done
+}
+
+# recipe_digest prints a digest of the files and words that define an image.
+recipe_digest() {
+	{
+		printf '%s\n' "$@"
+		for f in "$@"; do if [ -f "$f" ]; then cat "$f"; fi; done
+	} | sha256sum | cut -c1-16
+}
+
+image_current() { # image digest
+	local got
+	got=$(docker image inspect -f '{{ index .Config.Labels "io.stargate.recipe" }}' "$1" 2>/dev/null || true)
+	[ "$got" = "$2" ]
+}
+
+# rootfs_image NAME DIGEST PACKAGES [CHANGE...]: debootstrap a minbase rootfs
+# with PACKAGES and import it as NAME.
+rootfs_image() {
+	local name=$1 digest=$2 packages=$3
+	shift 3
+	if image_current "$name" "$digest"; then
+		log "$name is current"
+		return
+	fi
+	need debootstrap
+	local dir="$work/${name//[:\/]/_}"
+	rm -rf "$dir" && mkdir -p "$dir" "$work/debs"
+	log "debootstrap $suite into $dir (+ $packages)"
+	debootstrap --variant=minbase --include="$packages" --cache-dir="$work/debs" \
+		"$suite" "$dir/rootfs" "$mirror" >"$dir/debootstrap.log" 2>&1 || {
+		tail -30 "$dir/debootstrap.log" >&2
+		exit 1
+	}
+	# Package caches, docs and locales are dead weight in a function image.
+	rm -rf "$dir/rootfs/var/cache/apt/archives/"*.deb "$dir/rootfs/var/lib/apt/lists/"* \
+		"$dir/rootfs/usr/share/doc" "$dir/rootfs/usr/share/man" "$dir/rootfs/usr/share/locale"
+	# No setuid/setgid binaries: no-new-privileges already makes them inert;
+	# removing the bits means a runtime without that option is safe too.
+	find "$dir/rootfs" -xdev -perm /6000 -type f -exec chmod ug-s {} +
+	log "import $name"
+	local args=(--change "LABEL io.stargate.recipe=$digest"
+		--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8')
+	for c in "$@"; do args+=(--change "$c"); done
+	tar -C "$dir/rootfs" -c . | docker import "${args[@]}" - "$name" >/dev/null
+	rm -rf "$dir"
+}
+
+# layer_image NAME BASE DIGEST SRC DEST [CHANGE...]: copies SRC (a directory)
+# to DEST inside BASE and commits the result as NAME.
+layer_image() {
+	local name=$1 base=$2 digest=$3 src=$4 dest=$5
+	shift 5
+	if image_current "$name" "$digest"; then
+		log "$name is current"
+		return
+	fi
+	log "layer $src onto $base as $name"
+	local cid
+	cid=$(docker create --label io.stargate.build=1 "$base" /bin/true)
+	trap 'docker rm -f "$cid" >/dev/null 2>&1 || true' RETURN
+	docker cp "$src/." "$cid:$dest"
+	local args=(--change "LABEL io.stargate.recipe=$digest")
+	for c in "$@"; do args+=(--change "$c"); done
+	docker commit "${args[@]}" "$cid" "$name" >/dev/null
+}
+
+python_base() {
+	local pkgs="python3,python3-numpy,python3-pil"
+	python_base_digest=$(recipe_digest "$suite" "$pkgs" "$base_revision")
+	rootfs_image "stargate/python-base:$suite" "$python_base_digest" "$pkgs"
+}
+
+python_runtime() {
+	python_base
+	local stage
+	stage=$(mktemp -d)
+	# Only the runtime's own modules, never tests or caches.
+	cp "$repo"/runtimes/python/stargate_*.py "$stage/"
+	chmod -R a+rX,go-w "$stage"
+	local digest
+	digest=$(recipe_digest "$python_base_digest" "$stage"/*)
+	layer_image "stargate/python-runtime:$tag" "stargate/python-base:$suite" "$digest" "$stage" /opt/stargate \
+		'USER 65534:65534' 'WORKDIR /sandbox' \
+		'ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PYTHONHASHSEED=random' \
+		'ENTRYPOINT ["/usr/bin/python3", "-I", "-B", "-X", "frozen_modules=on"]'
+	rm -rf "$stage"
+}
+
+redis_image() {
+	local pkgs="redis-server"
+	local digest
+	digest=$(recipe_digest "$suite" "$pkgs" "$base_revision")
+	# Used by the integration tests and compose.yaml; persistence is off, the
+	# tests stop and start it to exercise reconnects.
+	rootfs_image "stargate/redis:$tag" "$digest" "$pkgs" \
+		'USER redis' 'EXPOSE 6379' \
+		'ENTRYPOINT ["/usr/bin/redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--dir", "/tmp", "--save", ""]'
+}
+
+main() {
+	need docker tar sha256sum
+	mkdir -p "$work"
+	[ $# -gt 0 ] || set -- all
+	for target in "$@"; do
+		case $target in
+		python-base) python_base ;;
+		python-runtime) python_runtime ;;
+		redis) redis_image ;;
+		all) python_runtime; redis_image ;;
+		*) log "unknown image: $target"; exit 2 ;;
+		esac
+	done
+}
+
+main "$@"

@@ -1,0 +1,220 @@
+package controller
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"time"
+
+	"stargate/platform"
+	"stargate/platform/gateway"
+	"stargate/platform/sockdir"
+)
+
+// startInstance starts one instance of fn and returns it once its function
+// is imported and ready to serve.
+func (c *Controller) startInstance(ctx context.Context, fn *platform.Function) (*gateway.Backend, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.opts.StartTimeout)
+	defer cancel()
+	codeDir, err := c.code.acquire(fn)
+	if err != nil {
+		return nil, err
+	}
+	sockDir := filepath.Join(c.opts.DataDir, "run", randomID())
+	if err := sockdir.Prepare(sockDir); err != nil {
+		c.code.release(codeDir)
+		return nil, err
+	}
+	sandboxDir := c.sandboxPath(fn.Hash)
+	inst, err := c.rt.Start(ctx, platform.InstanceSpec{
+		Role:     platform.RoleFunction,
+		Function: fn.Key(),
+		Revision: fn.Revision,
+		Image:    c.opts.PythonImage,
+		Cmd: []string{
+			"/opt/stargate/stargate_runner.py",
+			"--socket", "/run/stargate/" + gateway.SocketName,
+			"--code", "/code",
+			"--module", fn.Module,
+			"--function", fn.Name,
+		},
+		SocketDir:  sockDir,
+		CodeDir:    codeDir,
+		SandboxDir: sandboxDir,
+		MemoryMB:   fn.MemoryMB,
+		NanoCPUs:   c.opts.NanoCPUs,
+		PidsLimit:  c.opts.PidsLimit,
+	})
+	if err != nil {
+		c.code.release(codeDir)
+		_ = sockdir.Remove(sockDir)
+		return nil, err
+	}
+	b := gateway.NewBackend(inst, c.backendOpts())
+	if err := c.awaitReady(ctx, fn, b); err != nil {
+		c.stopBackend(b)
+		return nil, err
+	}
+	c.log.Info("instance ready", "function", fn.Key().String(), "container", shortID(inst.ID),
+		"revision", shortID(fn.Revision), "took", time.Since(inst.StartedAt).Round(time.Millisecond))
+	return b, nil
+}
+
+func (c *Controller) backendOpts() gateway.BackendOptions {
+	return gateway.BackendOptions{MaxResponseBytes: c.opts.MaxResponseBytes, Conns: 1}
+}
+
+// awaitReady waits for the socket, locks its folder, then asks the runtime
+// to import the function: no code of the function runs before the folder is
+// locked.
+func (c *Controller) awaitReady(ctx context.Context, fn *platform.Function, b *gateway.Backend) error {
+	alive := func(ctx context.Context) error { return c.diedWhileStarting(ctx, fn, b.ID()) }
+	if err := sockdir.WaitAndLock(ctx, b.Instance.SocketDir, gateway.SocketName, alive); err != nil {
+		if errors.Is(err, platform.ErrInstanceDied) {
+			return err
+		}
+		return fmt.Errorf("%w: instance of %s did not start: %v", platform.ErrUnavailable, fn.Name, err)
+	}
+	err := b.Ready(ctx)
+	var re *gateway.ReadyError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &re) && re.Code == "import_failed":
+		return &platform.RejectedError{Violations: []platform.Violation{{
+			File: fn.Module + ".py", Rule: "import-error", Line: tracebackLine(re.Details, fn.Module+".py"),
+			Message: "the module raised while being imported: " + re.Message,
+		}}}
+	case errors.As(err, &re) && re.Code == "function_not_found":
+		return fmt.Errorf("%w: %s", platform.ErrFunctionNotFound, re.Message)
+	case errors.As(err, &re):
+		return fmt.Errorf("instance of %s is not ready: %s", fn.Name, re.Message)
+	}
+	if died := c.diedWhileStarting(ctx, fn, b.ID()); died != nil {
+		return died
+	}
+	return fmt.Errorf("%w: instance of %s did not answer: %v", platform.ErrUnavailable, fn.Name, err)
+}
+
+// diedWhileStarting returns a *platform.DiedError when the instance's
+// container has stopped.
+func (c *Controller) diedWhileStarting(ctx context.Context, fn *platform.Function, id string) error {
+	st, err := c.rt.State(ctx, id)
+	if errors.Is(err, platform.ErrInstanceNotFound) {
+		return &platform.DiedError{Reason: "the instance was removed while starting"}
+	}
+	if err != nil || st.Running {
+		return nil
+	}
+	return &platform.DiedError{Reason: describeExit(st, fn.MemoryMB) + " while starting"}
+}
+
+// whyDied asks the engine why an instance stopped answering. The process may
+// take a moment to be reaped after its connection broke.
+func (c *Controller) whyDied(id string, memoryMB int, fallback string) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	for {
+		st, err := c.rt.State(ctx, id)
+		if errors.Is(err, platform.ErrInstanceNotFound) {
+			return "the instance was removed"
+		}
+		if err == nil && !st.Running {
+			return describeExit(st, memoryMB)
+		}
+		select {
+		case <-ctx.Done():
+			return fallback
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func describeExit(st platform.InstanceState, memoryMB int) string {
+	switch {
+	case st.OOMKilled:
+		return fmt.Sprintf("it ran out of memory (limit %d MiB) and was killed", memoryMB)
+	case st.ExitCode == 137:
+		return "it was killed (SIGKILL)"
+	case st.ExitCode != 0:
+		return fmt.Sprintf("it exited with code %d", st.ExitCode)
+	default:
+		return "it exited"
+	}
+}
+
+// stopBackend kills an instance and frees what it used.
+func (c *Controller) stopBackend(b *gateway.Backend) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b.Close()
+	if err := c.rt.Stop(ctx, b.ID()); err != nil {
+		c.log.Warn("stop instance", "container", shortID(b.ID()), "err", err)
+	}
+	if err := sockdir.Remove(b.Instance.SocketDir); err != nil {
+		c.log.Warn("remove socket folder", "err", err)
+	}
+	c.code.release(b.Instance.CodeDir)
+}
+
+// drainAndStop waits for calls in flight on retired backends, up to grace,
+// then stops them.
+func (c *Controller) drainAndStop(backends []*gateway.Backend, grace time.Duration) {
+	deadline := time.Now().Add(grace)
+	for _, b := range backends {
+		for b.Inflight() > 0 && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		c.stopBackend(b)
+	}
+}
+
+// sandboxPath is the folder mounted at /sandbox: the sandbox itself, or an
+// empty folder when it has gone since the function was loaded (its code is
+// in the revision, so the function can still run).
+func (c *Controller) sandboxPath(hash string) string {
+	sb, err := c.sandboxes.Open(hash)
+	if err == nil {
+		return sb.Path
+	}
+	empty := filepath.Join(c.opts.DataDir, "empty")
+	_ = os.MkdirAll(empty, 0o555)
+	return empty
+}
+
+func tracebackLine(details []byte, file string) int {
+	var d struct {
+		Traceback []struct {
+			File string `json:"file"`
+			Line int    `json:"line"`
+		} `json:"traceback"`
+	}
+	if jsonUnmarshal(details, &d) != nil {
+		return 0
+	}
+	line := 0
+	for _, f := range d.Traceback {
+		if path.Clean(f.File) == file {
+			line = f.Line
+		}
+	}
+	return line
+}
+
+func randomID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}

@@ -1,0 +1,279 @@
+package redis_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/containerd/errdefs"
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
+
+	"stargate/platform"
+	"stargate/platform/redis"
+	"stargate/platform/storetest"
+)
+
+// image is built locally by deploy/images/build.sh; there is no registry to
+// pull it from.
+const image = "stargate/redis:dev"
+
+func TestMain(m *testing.M) {
+	// The reaper image cannot be pulled here; containers are terminated by
+	// t.Cleanup instead.
+	os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	os.Exit(m.Run())
+}
+
+func TestStore(t *testing.T) {
+	_, url := startRedis(t)
+	storetest.Run(t, func(t *testing.T) platform.Store {
+		// One server, one prefix per case.
+		return open(t, url, "test:"+t.Name()+":")
+	})
+}
+
+func TestPersistence(t *testing.T) {
+	_, url := startRedis(t)
+	storetest.RunPersistence(t, func(t *testing.T, state string) platform.Store {
+		return open(t, url, "test:"+state+":")
+	})
+}
+
+// TestPrefix checks that the default prefix is the documented one and that
+// stores under different prefixes do not see each other.
+func TestPrefix(t *testing.T) {
+	_, url := startRedis(t)
+	ctx := t.Context()
+	def, err := redis.New(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer def.Close()
+	fn := storetest.Sample("aaaa", "add", platform.TypeAPI)
+	if err := def.Save(ctx, fn); err != nil {
+		t.Fatal(err)
+	}
+	explicit := open(t, url, redis.DefaultPrefix)
+	defer explicit.Close()
+	if _, err := explicit.Get(ctx, fn.Key()); err != nil {
+		t.Errorf("get under %q: %v", redis.DefaultPrefix, err)
+	}
+	other := open(t, url, "other:")
+	defer other.Close()
+	if err := other.Save(ctx, storetest.Sample("bbbb", "add", platform.TypeAPI)); err != nil {
+		t.Errorf("save under another prefix: %v", err)
+	}
+}
+
+// TestUnavailable checks that New fails fast, with ErrUnavailable and
+// without repeating the password, when nothing listens at the address.
+func TestUnavailable(t *testing.T) {
+	url := fmt.Sprintf("redis://:s3cret@127.0.0.1:%d/0", closedPort(t))
+	start := time.Now()
+	s, err := redis.New(t.Context(), url)
+	if err == nil {
+		s.Close()
+		t.Fatal("new: no error")
+	}
+	if !errors.Is(err, platform.ErrUnavailable) {
+		t.Errorf("new: got %v, want ErrUnavailable", err)
+	}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Errorf("new: error %q repeats the password", err)
+	}
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("new took %v", took)
+	}
+
+	for _, bad := range []string{"http://:s3cret@localhost:6379", "redis://:s3cret@localhost:6379/notanumber", "redis://:s3cret@[::1"} {
+		_, err := redis.New(t.Context(), bad)
+		if err == nil || errors.Is(err, platform.ErrUnavailable) || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("new %q: got %v, want a parse error without the password", bad, err)
+		}
+	}
+}
+
+// TestReconnect stops Redis under a live store, checks that every method
+// reports ErrUnavailable while its port is closed, starts Redis again and
+// checks that the same store works: the client reconnects by itself. The
+// host port is pinned so that it survives the restart.
+func TestReconnect(t *testing.T) {
+	port := closedPort(t)
+	ctr, url := startRedis(t, testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+		hc.PortBindings = network.PortMap{
+			network.MustParsePort("6379/tcp"): {{HostPort: strconv.Itoa(port)}},
+		}
+	}))
+	ctx := t.Context()
+	s := open(t, url, "test:reconnect:")
+	defer s.Close()
+	a := storetest.Sample("aaaa", "add", platform.TypeAPI)
+	if err := s.Save(ctx, a); err != nil {
+		t.Fatalf("save: %v", err)
+	}
+
+	timeout := 5 * time.Second
+	if err := ctr.Stop(ctx, &timeout); err != nil {
+		t.Fatalf("stop redis: %v", err)
+	}
+	addr := strings.TrimPrefix(url, "redis://")
+	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+		c.Close()
+		t.Fatalf("%s still open with redis stopped", addr)
+	}
+	calls := map[string]func(ctx context.Context) error{
+		"ping":   s.Ping,
+		"save":   func(ctx context.Context) error { return s.Save(ctx, a) },
+		"get":    func(ctx context.Context) error { _, err := s.Get(ctx, a.Key()); return err },
+		"delete": func(ctx context.Context) error { return s.Delete(ctx, a.Key()) },
+		"list":   func(ctx context.Context) error { _, err := s.List(ctx); return err },
+	}
+	for name, call := range calls {
+		start := time.Now()
+		err := call(ctx)
+		if !errors.Is(err, platform.ErrUnavailable) {
+			t.Errorf("%s with redis down: got %v, want ErrUnavailable", name, err)
+		}
+		if took := time.Since(start); took > 2*time.Second {
+			t.Errorf("%s with redis down took %v", name, took)
+		}
+	}
+
+	if err := ctr.Start(ctx); err != nil {
+		t.Fatalf("start redis: %v", err)
+	}
+	mapped, err := ctr.MappedPort(ctx, "6379/tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int(mapped.Num()) != port {
+		t.Fatalf("host port moved from %d to %d", port, mapped.Num())
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := s.Ping(ctx)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no reconnect within 30s: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// The server lost its data and its script cache (the image keeps
+	// nothing on disk); the store must work as if new.
+	for i := range 20 {
+		fn := storetest.Sample(fmt.Sprintf("hash%02d", i), fmt.Sprintf("fn%02d", i), platform.TypeScan)
+		if err := s.Save(ctx, fn); err != nil {
+			t.Fatalf("save #%d after restart: %v", i, err)
+		}
+		if _, err := s.Get(ctx, fn.Key()); err != nil {
+			t.Fatalf("get #%d after restart: %v", i, err)
+		}
+	}
+	fns, err := s.List(ctx)
+	if err != nil || len(fns) != 20 {
+		t.Fatalf("list after restart: got %d functions, %v; want 20", len(fns), err)
+	}
+	if err := s.Delete(ctx, fns[0].Key()); err != nil {
+		t.Fatalf("delete after restart: %v", err)
+	}
+}
+
+// startRedis starts a Redis container from the local image for this test and
+// returns it with its URL. It skips the test when Docker is not reachable and
+// fails it when the image was not built.
+func startRedis(t *testing.T, opts ...testcontainers.ContainerCustomizer) (*testcontainers.DockerContainer, string) {
+	t.Helper()
+	ctx := t.Context()
+	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
+	if err != nil {
+		t.Skipf("docker is not reachable, skipping redis tests: %v", err)
+	}
+	_, err = cli.ImageInspect(ctx, image)
+	cli.Close()
+	switch {
+	case errdefs.IsNotFound(err):
+		t.Fatalf("image %s is missing: build it with `make images` or `bash deploy/images/build.sh redis`", image)
+	case err != nil:
+		t.Skipf("docker is not reachable, skipping redis tests: %v", err)
+	}
+
+	opts = append([]testcontainers.ContainerCustomizer{
+		testcontainers.WithExposedPorts("6379/tcp"),
+		testcontainers.WithLabels(map[string]string{"io.stargate.test": "1"}),
+		testcontainers.WithWaitStrategy(wait.ForLog("Ready to accept connections").WithStartupTimeout(30 * time.Second)),
+	}, opts...)
+	ctr, err := testcontainers.Run(ctx, image, opts...)
+	t.Cleanup(func() {
+		if ctr == nil {
+			return
+		}
+		if err := ctr.Terminate(context.Background()); err != nil {
+			t.Errorf("terminate redis: %v", err)
+		}
+	})
+	if err != nil {
+		t.Fatalf("start redis: %v", err)
+	}
+	return ctr, "redis://" + address(t, ctr)
+}
+
+// address returns host:port where the container's Redis answers.
+// Testcontainers guesses the host; inside a container it guesses the default
+// gateway, which is wrong when the Docker daemon runs in this same container
+// and publishes ports on localhost. Try its guess, then localhost.
+func address(t *testing.T, ctr *testcontainers.DockerContainer) string {
+	t.Helper()
+	ctx := t.Context()
+	port, err := ctr.MappedPort(ctx, "6379/tcp")
+	if err != nil {
+		t.Fatalf("redis port: %v", err)
+	}
+	host, err := ctr.Host(ctx)
+	if err != nil {
+		t.Fatalf("redis host: %v", err)
+	}
+	var errs []error
+	for _, h := range []string{host, "127.0.0.1"} {
+		addr := net.JoinHostPort(h, strconv.Itoa(int(port.Num())))
+		c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+		if err == nil {
+			c.Close()
+			return addr
+		}
+		errs = append(errs, err)
+	}
+	t.Fatalf("redis container is not reachable: %v", errors.Join(errs...))
+	return ""
+}
+
+func open(t *testing.T, url, prefix string) platform.Store {
+	t.Helper()
+	s, err := redis.New(t.Context(), url, redis.WithPrefix(prefix))
+	if err != nil {
+		t.Fatalf("new: %v", err)
+	}
+	return s
+}
+
+// closedPort returns a local port that nothing listens on.
+func closedPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := l.Addr().(*net.TCPAddr).Port
+	l.Close()
+	return port
+}

@@ -1,0 +1,26 @@
+package platform
+
+import "context"
+
+// Store keeps loaded functions so that a restart, or another replica, serves
+// the same ones. It also owns the short routes: at most one function holds
+// /improved/<type>/<name>, and Save enforces that atomically.
+type Store interface {
+	// Save stores fn, replacing the record with the same key, and, when
+	// fn.ShortRoute is set, claims its short path. If another function holds
+	// that path it returns a *ConflictError and changes nothing. A function
+	// that changes its type, or no longer asks for its short path, gives up
+	// the one it held.
+	Save(ctx context.Context, fn Function) error
+	// Get returns the function with key; ErrFunctionNotFound if none.
+	Get(ctx context.Context, key FunctionKey) (Function, error)
+	// Delete removes the function and releases its short path;
+	// ErrFunctionNotFound if none.
+	Delete(ctx context.Context, key FunctionKey) error
+	// List returns every stored function, in no particular order.
+	List(ctx context.Context) ([]Function, error)
+	// Ping reports whether the store answers.
+	Ping(ctx context.Context) error
+	// Close releases the store's resources.
+	Close() error
+}
