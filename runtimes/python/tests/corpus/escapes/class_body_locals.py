@@ -1,0 +1,7 @@
+# expect: banned-name
+class Trick:
+    ns = locals()
+
+
+def run():
+    return Trick.ns

@@ -1,0 +1,3 @@
+# expect: dunder-definition
+class Trick:
+    __module__ = "os"

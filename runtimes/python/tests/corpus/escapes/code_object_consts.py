@@ -1,0 +1,3 @@
+# expect: internal-attribute
+def run(gen):
+    return gen.gi_code.co_consts

@@ -1,0 +1,7 @@
+# expect: encoding-declaration
+# -*- coding: utf-7 -*-
+x = 1
+
+
+def run():
+    return x

@@ -1,0 +1,4 @@
+# expect: banned-name
+@compile
+def payload():
+    pass

@@ -1,0 +1,7 @@
+# expect: banned-name
+if False:
+    eval = print
+
+
+def run(expr):
+    return eval(expr)

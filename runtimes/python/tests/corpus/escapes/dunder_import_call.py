@@ -1,0 +1,3 @@
+# expect: banned-name
+def grab():
+    return __import__("os").system("id")

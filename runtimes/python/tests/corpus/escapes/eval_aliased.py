@@ -1,0 +1,6 @@
+# expect: banned-name
+run = eval
+
+
+def calc(expr):
+    return run(expr)

@@ -1,0 +1,3 @@
+# expect: banned-name
+def calc(expr):
+    return eval(expr)

@@ -1,0 +1,3 @@
+# expect: banned-name
+def calc(snippets):
+    return list(map(exec, snippets))

@@ -1,0 +1,4 @@
+# expect: dynamic-format
+def run(obj):
+    template = "{0." + "__globals__}"
+    return template.format(obj)

@@ -1,0 +1,3 @@
+# expect: format-traversal
+def run(cfg):
+    return "{0[secret]}".format(cfg)

@@ -1,0 +1,3 @@
+# expect: dynamic-format
+def run(template, values):
+    return template.format_map(values)

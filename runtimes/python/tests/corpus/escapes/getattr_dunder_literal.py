@@ -1,0 +1,3 @@
+# expect: dynamic-attribute
+def run(func):
+    return getattr(func, "__globals__")["__builtins__"]

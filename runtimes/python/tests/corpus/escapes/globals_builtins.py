@@ -1,0 +1,3 @@
+# expect: banned-name
+def run(expr):
+    return globals()["__builtins__"].eval(expr)

@@ -1,0 +1,3 @@
+# expect: undefined-name
+def run():
+    return _os.system("id")

@@ -1,0 +1,6 @@
+# expect: banned-attribute
+import io
+
+
+def run():
+    return io.open("/etc/passwd").read()

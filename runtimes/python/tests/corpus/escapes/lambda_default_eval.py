@@ -1,0 +1,6 @@
+# expect: banned-name
+calc = lambda expr, e=eval: e(expr)
+
+
+def run(expr):
+    return calc(expr)

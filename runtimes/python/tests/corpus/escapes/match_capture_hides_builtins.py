@@ -1,0 +1,5 @@
+# expect: dunder-assignment
+def run(x):
+    match x:
+        case __builtins__:
+            return __builtins__

@@ -1,0 +1,5 @@
+# expect: dunder-attribute
+def run(x):
+    match x:
+        case object(__class__=cls):
+            return cls

@@ -1,0 +1,3 @@
+# expect: banned-name
+def raw(data):
+    return memoryview(data).cast("B")

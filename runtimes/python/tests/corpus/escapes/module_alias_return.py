@@ -1,0 +1,10 @@
+# expect: module-alias
+import numpy
+
+
+def get():
+    return numpy
+
+
+def run(path):
+    return get().load(path)

@@ -1,0 +1,4 @@
+# expect: dynamic-attribute
+class Box:
+    def put(self, name, value):
+        object.__setattr__(self, name, value)

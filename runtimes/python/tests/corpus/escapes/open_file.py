@@ -1,0 +1,4 @@
+# expect: banned-name
+def leak():
+    with open("/etc/passwd") as fh:
+        return fh.read()

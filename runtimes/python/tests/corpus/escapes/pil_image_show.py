@@ -1,0 +1,7 @@
+# expect: banned-attribute
+from PIL import Image
+
+
+def run(path):
+    im = Image.open(path)
+    im.show()

@@ -1,0 +1,6 @@
+# expect: banned-import
+from PIL import ImageShow
+
+
+def show(im):
+    ImageShow.show(im)

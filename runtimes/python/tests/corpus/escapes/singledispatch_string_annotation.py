@@ -1,0 +1,12 @@
+# expect: banned-name
+import functools
+
+
+@functools.singledispatch
+def handle(x):
+    return x
+
+
+@handle.register
+def _(x: "__import__('os').system('id') or int"):
+    return x

@@ -1,0 +1,3 @@
+# expect: dynamic-format
+def run(template, obj):
+    return str.format(template, obj)

@@ -1,0 +1,8 @@
+# expect: dynamic-class
+@type
+class Meta:
+    pass
+
+
+def run():
+    return Meta("X", (), {})

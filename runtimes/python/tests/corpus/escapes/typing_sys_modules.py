@@ -1,0 +1,6 @@
+# expect: banned-attribute
+import typing
+
+
+def run():
+    return typing.sys.modules["os"]

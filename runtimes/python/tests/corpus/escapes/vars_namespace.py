@@ -1,0 +1,3 @@
+# expect: banned-name
+def run(obj):
+    return vars(obj)

@@ -1,0 +1,2 @@
+def explode(n):
+    raise ValueError("bad value %d" % n)

@@ -1,0 +1,1 @@
+raise RuntimeError("the sandbox's bisect.py was imported")

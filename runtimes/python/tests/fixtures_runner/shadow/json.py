@@ -1,0 +1,1 @@
+raise RuntimeError("the sandbox's json.py was imported")
