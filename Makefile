@@ -29,7 +29,7 @@ test-python: ## the checker's and runner's tests, inside the runtime image
 	docker run --rm --network none --read-only --user 65534:65534 \
 		-v "$(CURDIR)/runtimes/python:/src:ro" -w /src --tmpfs /tmp \
 		--entrypoint /usr/bin/python3 stargate/python-runtime:dev \
-		-B -m unittest discover -s tests -t . -v 2>&1 | tail -n 40; exit $${PIPESTATUS[0]}
+		-B -m unittest discover -s tests -v 2>&1 | tail -n 40; exit $${PIPESTATUS[0]}
 
 bench: build images ## gateway vs direct, see bench/README.md
 	bash bench/run.sh

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"time"
@@ -83,6 +85,9 @@ func run(ctx context.Context, getenv func(string) string) error {
 		MaxBody:    cfg.MaxBody,
 		Logger:     log.With("component", "api"),
 	})
+	if cfg.DebugAddr != "" {
+		go serveDebug(cfg.DebugAddr, log)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("STARGATE_ADDR: %w", err)
@@ -96,15 +101,16 @@ func run(ctx context.Context, getenv func(string) string) error {
 
 	bg, stopBG := context.WithCancel(context.Background())
 	defer stopBG()
-	if sidecar != nil {
-		go func() {
+	go func() {
+		// Ready means loads work too: the checker is up before /health says so.
+		if sidecar != nil {
 			if err := sidecar.Start(bg); err != nil {
 				log.Error("start checker; will retry", "err", err)
 			}
-			sidecar.Run(bg)
-		}()
-	}
-	go restore(bg, ctrl, srv, log)
+			go sidecar.Run(bg)
+		}
+		restore(bg, ctrl, srv, log)
+	}()
 
 	select {
 	case <-ctx.Done():
@@ -173,4 +179,18 @@ func namespace(cfg config.Config) string {
 	}
 	sum := sha256.Sum256([]byte(cfg.DataDir))
 	return hex.EncodeToString(sum[:6])
+}
+
+// serveDebug serves the Go profiler, for operators chasing latency; keep it
+// on a loopback address.
+func serveDebug(addr string, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	log.Info("debug listener", "addr", addr)
+	if err := srv.ListenAndServe(); err != nil {
+		log.Error("debug listener", "err", err)
+	}
 }

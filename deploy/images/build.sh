@@ -86,11 +86,13 @@ layer_image() {
 	log "layer $src onto $base as $name"
 	local cid
 	cid=$(docker create --label io.stargate.build=1 "$base" /bin/true)
-	trap 'docker rm -f "$cid" >/dev/null 2>&1 || true' RETURN
-	docker cp "$src/." "$cid:$dest"
 	local args=(--change "LABEL io.stargate.recipe=$digest")
 	for c in "$@"; do args+=(--change "$c"); done
-	docker commit "${args[@]}" "$cid" "$name" >/dev/null
+	if ! { docker cp "$src/." "$cid:$dest" && docker commit "${args[@]}" "$cid" "$name" >/dev/null; }; then
+		docker rm -f "$cid" >/dev/null 2>&1
+		exit 1
+	fi
+	docker rm -f "$cid" >/dev/null
 }
 
 python_base() {

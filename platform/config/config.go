@@ -30,6 +30,7 @@ type Config struct {
 	CheckerSocket string // STARGATE_CHECKER_SOCKET; empty runs the checker as a sidecar container
 	OCIRuntime    string // STARGATE_OCI_RUNTIME; empty is the engine's default (runc)
 	Namespace     string // STARGATE_NAMESPACE; empty derives one from DataDir
+	DebugAddr     string // STARGATE_DEBUG_ADDR; serves net/http/pprof when set
 
 	InstanceCPUs  float64 // STARGATE_INSTANCE_CPUS
 	InstancePids  int64   // STARGATE_INSTANCE_PIDS
@@ -80,6 +81,7 @@ func Load(getenv func(string) string) (Config, error) {
 	r.str("STARGATE_CHECKER_SOCKET", &c.CheckerSocket, nil)
 	r.str("STARGATE_OCI_RUNTIME", &c.OCIRuntime, nil)
 	r.str("STARGATE_NAMESPACE", &c.Namespace, validNamespace)
+	r.str("STARGATE_DEBUG_ADDR", &c.DebugAddr, validAddr)
 	r.float("STARGATE_INSTANCE_CPUS", &c.InstanceCPUs, 0.05, 64)
 	r.int64("STARGATE_INSTANCE_PIDS", &c.InstancePids, 8, 4096)
 	r.duration("STARGATE_START_TIMEOUT", &c.StartTimeout)

@@ -307,29 +307,30 @@ func (c *Controller) Unload(ctx context.Context, key platform.FunctionKey) error
 	return nil
 }
 
-// onFailure runs on the gateway's failure path: it takes the backend out of
-// service, has it replaced, and says why it failed.
-func (c *Controller) onFailure(t *gateway.Target, b *gateway.Backend, cause error) error {
-	memoryMB := 0
-	c.mu.RLock()
-	if e := c.loaded[t.Key]; e != nil {
-		memoryMB = e.fn.MemoryMB
-	}
-	c.mu.RUnlock()
-	if t.Retire(b) {
-		c.goBackground(func() { c.replace(t, b) })
-	}
-	var died *platform.DiedError
-	if errors.As(cause, &died) {
-		return &platform.DiedError{Reason: c.whyDied(b.ID(), memoryMB, died.Reason)}
-	}
-	return cause
+// onFailure is the gateway's report of a backend that failed: find out why
+// and replace it, off the caller's path.
+func (c *Controller) onFailure(t *gateway.Target, b *gateway.Backend, cause error) {
+	c.goBackground(func() { c.replace(t, b, cause) })
 }
 
-// replace stops a failed backend and starts a new instance in its place,
-// retrying while the function stays loaded.
-func (c *Controller) replace(t *gateway.Target, failed *gateway.Backend) {
+// replace records why a backend failed, stops it and starts a new instance
+// in its place, retrying while the function stays loaded.
+func (c *Controller) replace(t *gateway.Target, failed *gateway.Backend, cause error) {
 	if failed != nil {
+		var died *platform.DiedError
+		switch {
+		case errors.As(cause, &died):
+			memoryMB := 0
+			c.mu.RLock()
+			if e := c.loaded[t.Key]; e != nil {
+				memoryMB = e.fn.MemoryMB
+			}
+			c.mu.RUnlock()
+			failed.MarkDead(c.whyDied(failed.ID(), memoryMB, died.Reason))
+		default:
+			failed.MarkDead(cause.Error())
+		}
+		c.log.Warn("instance failed; replacing it", "function", t.Key.String(), "container", shortID(failed.ID()), "cause", cause)
 		c.stopBackend(failed)
 	}
 	delay := 200 * time.Millisecond

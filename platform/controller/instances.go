@@ -55,9 +55,9 @@ func (c *Controller) startInstance(ctx context.Context, fn *platform.Function) (
 		_ = sockdir.Remove(sockDir)
 		return nil, err
 	}
-	b := gateway.NewBackend(inst, c.backendOpts())
-	if err := c.awaitReady(ctx, fn, b); err != nil {
-		c.stopBackend(b)
+	b, err := c.awaitReady(ctx, fn, inst)
+	if err != nil {
+		c.stopInstance(inst)
 		return nil, err
 	}
 	c.log.Info("instance ready", "function", fn.Key().String(), "container", shortID(inst.ID),
@@ -66,39 +66,45 @@ func (c *Controller) startInstance(ctx context.Context, fn *platform.Function) (
 }
 
 func (c *Controller) backendOpts() gateway.BackendOptions {
-	return gateway.BackendOptions{MaxResponseBytes: c.opts.MaxResponseBytes, Conns: 1}
+	return gateway.BackendOptions{MaxResponseBytes: c.opts.MaxResponseBytes}
 }
 
 // awaitReady waits for the socket, locks its folder, then asks the runtime
 // to import the function: no code of the function runs before the folder is
 // locked.
-func (c *Controller) awaitReady(ctx context.Context, fn *platform.Function, b *gateway.Backend) error {
-	alive := func(ctx context.Context) error { return c.diedWhileStarting(ctx, fn, b.ID()) }
-	if err := sockdir.WaitAndLock(ctx, b.Instance.SocketDir, gateway.SocketName, alive); err != nil {
+func (c *Controller) awaitReady(ctx context.Context, fn *platform.Function, inst platform.Instance) (*gateway.Backend, error) {
+	alive := func(ctx context.Context) error { return c.diedWhileStarting(ctx, fn, inst.ID) }
+	if err := sockdir.WaitAndLock(ctx, inst.SocketDir, gateway.SocketName, alive); err != nil {
 		if errors.Is(err, platform.ErrInstanceDied) {
-			return err
+			return nil, err
 		}
-		return fmt.Errorf("%w: instance of %s did not start: %v", platform.ErrUnavailable, fn.Name, err)
+		return nil, fmt.Errorf("%w: instance of %s did not start: %v", platform.ErrUnavailable, fn.Name, err)
 	}
-	err := b.Ready(ctx)
+	b, err := gateway.Dial(ctx, inst, c.backendOpts())
+	if err == nil {
+		err = b.Ready(ctx)
+		if err != nil {
+			b.Close()
+		}
+	}
 	var re *gateway.ReadyError
 	switch {
 	case err == nil:
-		return nil
+		return b, nil
 	case errors.As(err, &re) && re.Code == "import_failed":
-		return &platform.RejectedError{Violations: []platform.Violation{{
+		return nil, &platform.RejectedError{Violations: []platform.Violation{{
 			File: fn.Module + ".py", Rule: "import-error", Line: tracebackLine(re.Details, fn.Module+".py"),
 			Message: "the module raised while being imported: " + re.Message,
 		}}}
 	case errors.As(err, &re) && re.Code == "function_not_found":
-		return fmt.Errorf("%w: %s", platform.ErrFunctionNotFound, re.Message)
+		return nil, fmt.Errorf("%w: %s", platform.ErrFunctionNotFound, re.Message)
 	case errors.As(err, &re):
-		return fmt.Errorf("instance of %s is not ready: %s", fn.Name, re.Message)
+		return nil, fmt.Errorf("instance of %s is not ready: %s", fn.Name, re.Message)
 	}
-	if died := c.diedWhileStarting(ctx, fn, b.ID()); died != nil {
-		return died
+	if died := c.diedWhileStarting(ctx, fn, inst.ID); died != nil {
+		return nil, died
 	}
-	return fmt.Errorf("%w: instance of %s did not answer: %v", platform.ErrUnavailable, fn.Name, err)
+	return nil, fmt.Errorf("%w: instance of %s did not answer: %v", platform.ErrUnavailable, fn.Name, err)
 }
 
 // diedWhileStarting returns a *platform.DiedError when the instance's
@@ -150,16 +156,20 @@ func describeExit(st platform.InstanceState, memoryMB int) string {
 
 // stopBackend kills an instance and frees what it used.
 func (c *Controller) stopBackend(b *gateway.Backend) {
+	b.Close()
+	c.stopInstance(b.Instance)
+}
+
+func (c *Controller) stopInstance(inst platform.Instance) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	b.Close()
-	if err := c.rt.Stop(ctx, b.ID()); err != nil {
-		c.log.Warn("stop instance", "container", shortID(b.ID()), "err", err)
+	if err := c.rt.Stop(ctx, inst.ID); err != nil {
+		c.log.Warn("stop instance", "container", shortID(inst.ID), "err", err)
 	}
-	if err := sockdir.Remove(b.Instance.SocketDir); err != nil {
+	if err := sockdir.Remove(inst.SocketDir); err != nil {
 		c.log.Warn("remove socket folder", "err", err)
 	}
-	c.code.release(b.Instance.CodeDir)
+	c.code.release(inst.CodeDir)
 }
 
 // drainAndStop waits for calls in flight on retired backends, up to grace,

@@ -61,7 +61,7 @@ func (c *Controller) Restore(ctx context.Context) error {
 				c.mu.RLock()
 				t := c.loaded[fn.Key()].target
 				c.mu.RUnlock()
-				c.goBackground(func() { c.replace(t, nil) })
+				c.goBackground(func() { c.replace(t, nil, nil) })
 				return
 			}
 			c.activate(fn, []*gateway.Backend{b})
@@ -91,12 +91,15 @@ func (c *Controller) adopt(ctx context.Context, fn *platform.Function, candidate
 		if err != nil || !st.Running {
 			continue
 		}
-		b := gateway.NewBackend(inst, c.backendOpts())
 		pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		err = b.Ready(pctx)
+		b, err := gateway.Dial(pctx, inst, c.backendOpts())
+		if err == nil {
+			if err = b.Ready(pctx); err != nil {
+				b.Close()
+			}
+		}
 		cancel()
 		if err != nil {
-			b.Close()
 			continue
 		}
 		c.code.adopt(inst.CodeDir)

@@ -6,10 +6,9 @@ import (
 	"fmt"
 	"net"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/valyala/fasthttp"
 
 	"stargate/platform"
 )
@@ -18,60 +17,83 @@ import (
 // directory.
 const SocketName = "fn.sock"
 
-// Backend is one instance as the gateway sees it: a pooled HTTP/1.1 client
+// Pipelining limits: a backend takes another call while it has fewer than
+// maxDepth and the call it runs now started less than youngHead ago. A slow
+// call so stops further calls from queueing behind it in the instance, where
+// nothing could move them elsewhere.
+const (
+	maxDepth  = 32
+	youngHead = time.Millisecond
+)
+
+// Backend is one instance as the gateway sees it: a pipelined connection
 // over the instance's unix socket.
 type Backend struct {
 	Instance platform.Instance
-	hc       *fasthttp.HostClient
+	pipe     *pipe
 
 	retired  atomic.Bool
-	inflight atomic.Int32
+	inflight atomic.Int32 // calls handed out and not yet released
+
+	deathOnce   sync.Once
+	dead        chan struct{}
+	deathReason string
 }
 
 // BackendOptions tune the client of one backend.
 type BackendOptions struct {
 	MaxResponseBytes int
-	// Conns bounds the connections to the instance; the target's own slot
-	// accounting keeps it from being exceeded.
-	Conns int
 }
 
-// NewBackend builds a client for an instance whose socket exists.
-func NewBackend(inst platform.Instance, opts BackendOptions) *Backend {
-	sock := filepath.Join(inst.SocketDir, SocketName)
-	conns := opts.Conns
-	if conns <= 0 {
-		conns = 1
+// Dial connects to an instance whose socket exists.
+func Dial(ctx context.Context, inst platform.Instance, opts BackendOptions) (*Backend, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "unix", filepath.Join(inst.SocketDir, SocketName))
+	if err != nil {
+		return nil, fmt.Errorf("connect to instance: %w", err)
 	}
-	hc := &fasthttp.HostClient{
-		Addr: "instance",
-		Dial: func(string) (net.Conn, error) {
-			return net.DialTimeout("unix", sock, 2*time.Second)
-		},
-		MaxConns:            conns + 1,
-		MaxIdleConnDuration: time.Hour,
-		// A call is never repeated behind the caller's back: functions need
-		// not be idempotent.
-		MaxIdemponentCallAttempts:     1,
-		RetryIf:                       func(*fasthttp.Request) bool { return false },
-		MaxResponseBodySize:           opts.MaxResponseBytes,
-		NoDefaultUserAgentHeader:      true,
-		DisableHeaderNamesNormalizing: true,
-		DisablePathNormalizing:        true,
-		ReadBufferSize:                16 << 10,
-		WriteBufferSize:               16 << 10,
+	return &Backend{Instance: inst, pipe: newPipe(conn, opts.MaxResponseBytes), dead: make(chan struct{})}, nil
+}
+
+// MarkDead records why the instance stopped serving; calls that failed on it
+// report that reason.
+func (b *Backend) MarkDead(reason string) {
+	b.deathOnce.Do(func() {
+		b.deathReason = reason
+		close(b.dead)
+	})
+}
+
+// DeathReason waits up to wait for MarkDead.
+func (b *Backend) DeathReason(wait time.Duration) (string, bool) {
+	select {
+	case <-b.dead:
+		return b.deathReason, true
+	case <-time.After(wait):
+		return "", false
 	}
-	return &Backend{Instance: inst, hc: hc}
 }
 
 // ID is the instance's ID.
 func (b *Backend) ID() string { return b.Instance.ID }
 
-// Close drops the backend's idle connections.
-func (b *Backend) Close() { b.hc.CloseIdleConnections() }
+// Close closes the connection; calls in flight fail.
+func (b *Backend) Close() { b.pipe.close() }
 
 // Inflight is the number of calls the backend is serving now.
 func (b *Backend) Inflight() int { return int(b.inflight.Load()) }
+
+// Broken reports whether the connection to the instance failed.
+func (b *Backend) Broken() bool { return b.pipe.broken() }
+
+// canTake reports whether one more call may be sent now.
+func (b *Backend) canTake(now int64) bool {
+	n := b.inflight.Load()
+	if n == 0 {
+		return true
+	}
+	return n < maxDepth && b.pipe.headAge(now) < youngHead
+}
 
 // ReadyError is the runtime's answer when a function cannot be served.
 type ReadyError struct {
@@ -83,23 +105,27 @@ type ReadyError struct {
 
 func (e *ReadyError) Error() string { return e.Code + ": " + e.Message }
 
+var (
+	readyTarget = []byte("/_stargate/ready")
+	methodGET   = []byte("GET")
+)
+
 // Ready asks the instance to import its function. It returns a *ReadyError
 // when the runtime answered that it cannot serve it, and other errors when it
 // did not answer.
 func (b *Backend) Ready(ctx context.Context) error {
-	req := fasthttp.AcquireRequest()
-	resp := fasthttp.AcquireResponse()
-	defer fasthttp.ReleaseRequest(req)
-	defer fasthttp.ReleaseResponse(resp)
-	req.SetRequestURI("http://instance/_stargate/ready")
-	deadline, ok := ctx.Deadline()
-	if !ok {
-		deadline = time.Now().Add(30 * time.Second)
+	c := getCall()
+	defer putCall(c)
+	c.method, c.target = methodGET, readyTarget
+	c.timeout = 30 * time.Second
+	if deadline, ok := ctx.Deadline(); ok {
+		c.timeout = time.Until(deadline)
 	}
-	if err := b.hc.DoDeadline(req, resp, deadline); err != nil {
-		return fmt.Errorf("ready: %w", err)
+	b.pipe.do(c)
+	if c.err != nil {
+		return fmt.Errorf("ready: %w", c.err)
 	}
-	if resp.StatusCode() == fasthttp.StatusOK {
+	if c.status == 200 {
 		return nil
 	}
 	var body struct {
@@ -107,10 +133,10 @@ func (b *Backend) Ready(ctx context.Context) error {
 		Message string          `json:"message"`
 		Details json.RawMessage `json:"details"`
 	}
-	if err := json.Unmarshal(resp.Body(), &body); err != nil || body.Code == "" {
-		return &ReadyError{Status: resp.StatusCode(), Code: "not_ready", Message: truncate(string(resp.Body()), 512)}
+	if err := json.Unmarshal(c.resp, &body); err != nil || body.Code == "" {
+		return &ReadyError{Status: c.status, Code: "not_ready", Message: truncate(string(c.resp), 512)}
 	}
-	return &ReadyError{Status: resp.StatusCode(), Code: body.Code, Message: truncate(body.Message, 4096), Details: body.Details}
+	return &ReadyError{Status: c.status, Code: body.Code, Message: truncate(body.Message, 4096), Details: body.Details}
 }
 
 func truncate(s string, n int) string {

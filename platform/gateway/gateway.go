@@ -23,12 +23,12 @@ type Gateway struct {
 	routes atomic.Pointer[map[string]*Target]
 	mu     sync.Mutex // serialises route writers
 
-	// OnFailure is told when a backend failed a call in a way that may mean
-	// the instance is gone or stuck (timeouts, broken connections). It
-	// returns the error to report to the caller, typically a
-	// *platform.DiedError saying why, and takes care of replacing the
-	// instance. Optional.
-	OnFailure func(t *Target, b *Backend, err error) error
+	// OnFailure is told, once per backend, that the backend failed in a
+	// way that means its instance is dead or stuck (timeouts, broken
+	// connections, bad answers); the backend is out of service already. It
+	// must not block: it should find out why (and say so with
+	// Backend.MarkDead) and replace the instance in the background.
+	OnFailure func(t *Target, b *Backend, cause error)
 }
 
 // New returns a gateway with no routes.
@@ -102,82 +102,110 @@ func (g *Gateway) Serve(ctx *fasthttp.RequestCtx) error {
 	if !ok {
 		return fmt.Errorf("%w: no function is loaded at %s", platform.ErrRouteNotFound, ctx.Path())
 	}
+	query := ctx.URI().QueryString()
+	if !cleanQuery(query) {
+		return platform.Invalid("query", "holds bytes that are not allowed in a URL")
+	}
 	start := time.Now()
 	timeout := t.Timeout()
 	t.invocations.Add(1)
-	b, ok := t.acquire(start.Add(timeout))
-	if !ok {
-		t.errors.Add(1)
-		if t.Closed() {
-			return fmt.Errorf("%w: %s was unloaded", platform.ErrRouteNotFound, t.Key.Name)
-		}
-		t.timeouts.Add(1)
-		return fmt.Errorf("%w: no instance of %s became free within %s", platform.ErrTimeout, t.Key.Name, timeout)
-	}
-	err := g.forward(ctx, t, b, time.Now().Add(timeout), timeout)
-	t.release(b)
-	t.nanos.Add(int64(time.Since(start)))
-	return err
-}
+	defer func() { t.nanos.Add(int64(time.Since(start))) }()
 
-var invokePath = []byte("/invoke")
-
-func (g *Gateway) forward(ctx *fasthttp.RequestCtx, t *Target, b *Backend, deadline time.Time, timeout time.Duration) error {
-	req := fasthttp.AcquireRequest()
-	resp := fasthttp.AcquireResponse()
-	defer fasthttp.ReleaseRequest(req)
-	defer fasthttp.ReleaseResponse(resp)
-
+	c := getCall()
+	defer putCall(c)
 	// Only what the function needs crosses the wall: never the caller's
 	// headers (an Authorization header must not reach untrusted code).
-	req.Header.SetMethodBytes(ctx.Method())
-	req.Header.SetHost("instance")
-	req.SetRequestURIBytes(invokePath)
-	if q := ctx.URI().QueryString(); len(q) > 0 {
-		req.URI().SetQueryStringBytes(q)
-	}
-	if body := ctx.Request.Body(); len(body) > 0 {
-		req.Header.SetContentTypeBytes(ctx.Request.Header.ContentType())
-		req.SetBodyRaw(body)
-	}
-
-	err := b.hc.DoDeadline(req, resp, deadline)
-	if err != nil {
-		t.errors.Add(1)
-		if errors.Is(err, fasthttp.ErrTimeout) {
+	c.method, c.target, c.query, c.body = ctx.Method(), invokeTarget, query, ctx.Request.Body()
+	c.timeout = timeout
+	for attempt := 0; ; attempt++ {
+		b, ok := t.acquire(start.Add(timeout))
+		if !ok {
+			t.errors.Add(1)
+			if t.Closed() {
+				return fmt.Errorf("%w: %s was unloaded", platform.ErrRouteNotFound, t.Key.Name)
+			}
 			t.timeouts.Add(1)
-			err = fmt.Errorf("%w: %s did not answer within %s; its instance was replaced", platform.ErrTimeout, t.Key.Name, timeout)
-		} else if errors.Is(err, fasthttp.ErrBodyTooLarge) {
-			return fmt.Errorf("%w: %s answered more than the response size limit", platform.ErrBadResponse, t.Key.Name)
-		} else {
-			err = &platform.DiedError{Reason: describeConnError(err)}
+			return fmt.Errorf("%w: no instance of %s became free within %s", platform.ErrTimeout, t.Key.Name, timeout)
 		}
-		if g.OnFailure != nil {
-			return g.OnFailure(t, b, err)
+		c.err = nil
+		b.pipe.do(c)
+		t.release(b)
+		if c.err == nil {
+			break
 		}
-		return err
+		err := g.failed(t, b, c.err, timeout)
+		// A call that never started is safe to send once more; the failed
+		// instance is out of service by now.
+		if attempt == 0 && (c.err == errNotSent || c.err == errNotExecuted) {
+			t.retries.Add(1)
+			continue
+		}
+		t.errors.Add(1)
+		return g.explain(b, err)
 	}
-	status := resp.StatusCode()
-	if status < 200 || status > 599 {
-		status = fasthttp.StatusBadGateway
-	}
-	if status >= 500 {
+	if c.status >= 500 {
 		t.errors.Add(1)
 	}
 	// The instance is untrusted: none of its headers are passed on.
-	ctx.SetStatusCode(status)
+	ctx.SetStatusCode(c.status)
 	ctx.SetContentType("application/json")
-	ctx.SetBody(resp.Body())
+	ctx.SetBody(c.resp)
 	return nil
+}
+
+var invokeTarget = []byte("/invoke")
+
+// failed turns a pipe error into the error the caller gets and takes the
+// backend out of service: every such error means the instance is dead or
+// stuck. The first call to see it has it replaced.
+func (g *Gateway) failed(t *Target, b *Backend, err error, timeout time.Duration) error {
+	var out error
+	var bad *badResponse
+	switch {
+	case err == errTimeout:
+		t.timeouts.Add(1)
+		out = fmt.Errorf("%w: %s did not answer within %s; its instance was replaced", platform.ErrTimeout, t.Key.Name, timeout)
+	case errors.As(err, &bad):
+		out = fmt.Errorf("%w: %s", platform.ErrBadResponse, bad.Error())
+	case err == errNotSent, err == errNotExecuted:
+		out = &platform.DiedError{Reason: "the instance failed before the call started"}
+	default:
+		out = &platform.DiedError{Reason: describeConnError(err)}
+	}
+	if t.Retire(b) && g.OnFailure != nil {
+		g.OnFailure(t, b, out)
+	}
+	return out
+}
+
+// explain waits briefly for the reason an instance died (its exit code, an
+// out-of-memory kill), which the platform learns from the engine.
+func (g *Gateway) explain(b *Backend, err error) error {
+	var died *platform.DiedError
+	if !errors.As(err, &died) || g.OnFailure == nil {
+		return err
+	}
+	if reason, ok := b.DeathReason(3 * time.Second); ok && reason != "" {
+		return &platform.DiedError{Reason: reason}
+	}
+	return err
+}
+
+// cleanQuery reports whether a raw query may be put in a request line.
+func cleanQuery(q []byte) bool {
+	for _, c := range q {
+		if c <= ' ' || c == 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 func describeConnError(err error) string {
 	switch {
-	case errors.Is(err, fasthttp.ErrConnectionClosed), errors.Is(err, io.EOF),
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
 		return "the instance closed the connection mid-call"
-	case errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ENOENT):
-		return "the instance is not listening"
 	}
 	// Anything else stays vague on purpose: raw errors name host paths.
 	return "the connection to the instance failed"

@@ -9,22 +9,21 @@ import (
 )
 
 // Target is one loaded function as the gateway serves it: its settings and
-// the pool of backends that serve its calls. Each backend serves one call at
-// a time (a Python instance runs one call at a time anyway); a call that
-// finds no free backend waits in FIFO order.
+// the pool of backends that serve its calls. A call takes a backend that can
+// take one (see Backend.canTake) or waits, in FIFO order, until one can.
 type Target struct {
 	Key     platform.FunctionKey
 	timeout atomic.Int64 // nanoseconds
 
 	mu       sync.Mutex
 	closed   bool
-	backends []*Backend      // live, not retired
-	idle     []*Backend      // free backends; a subset of backends
+	backends []*Backend      // in service
 	waiters  []chan *Backend // a nil handed over means the target closed
 
 	invocations atomic.Int64
 	errors      atomic.Int64
 	timeouts    atomic.Int64
+	retries     atomic.Int64
 	nanos       atomic.Int64
 }
 
@@ -41,14 +40,30 @@ func (t *Target) Timeout() time.Duration { return time.Duration(t.timeout.Load()
 // SetTimeout changes the timeout of calls that start from now on.
 func (t *Target) SetTimeout(d time.Duration) { t.timeout.Store(int64(d)) }
 
-// acquire returns a free backend, waiting until deadline for one.
+// pick returns a backend that can take a call, counting the call. Called
+// with mu held.
+func (t *Target) pick(now int64) *Backend {
+	var best *Backend
+	for _, b := range t.backends {
+		if b.canTake(now) && (best == nil || b.inflight.Load() < best.inflight.Load()) {
+			best = b
+		}
+	}
+	if best != nil {
+		best.inflight.Add(1)
+	}
+	return best
+}
+
+// acquire returns a backend for one call, waiting until deadline for one.
 func (t *Target) acquire(deadline time.Time) (*Backend, bool) {
 	t.mu.Lock()
-	if n := len(t.idle); n > 0 {
-		b := t.idle[n-1]
-		t.idle = t.idle[:n-1]
+	if t.closed {
 		t.mu.Unlock()
-		b.inflight.Add(1)
+		return nil, false
+	}
+	if b := t.pick(time.Now().UnixNano()); b != nil {
+		t.mu.Unlock()
 		return b, true
 	}
 	ch := make(chan *Backend, 1)
@@ -59,11 +74,7 @@ func (t *Target) acquire(deadline time.Time) (*Backend, bool) {
 	defer timer.Stop()
 	select {
 	case b := <-ch:
-		if b == nil {
-			return nil, false
-		}
-		b.inflight.Add(1)
-		return b, true
+		return b, b != nil
 	case <-timer.C:
 	}
 	t.mu.Lock()
@@ -75,49 +86,80 @@ func (t *Target) acquire(deadline time.Time) (*Backend, bool) {
 		}
 	}
 	t.mu.Unlock()
-	// A backend was handed over just as the timer fired: pass it on.
+	// A backend was handed over just as the timer fired: give it back.
 	if b := <-ch; b != nil {
-		t.put(b)
+		t.release(b)
 	}
 	return nil, false
 }
 
-// release gives a backend back after a call.
+// release ends a call on b and hands free capacity to waiting calls.
 func (t *Target) release(b *Backend) {
+	t.mu.Lock()
 	b.inflight.Add(-1)
-	t.put(b)
+	t.wake()
+	t.mu.Unlock()
 }
 
-func (t *Target) put(b *Backend) {
-	if b.retired.Load() {
+// wake hands backends to waiting calls while some can take one. Called with
+// mu held.
+func (t *Target) wake() {
+	if len(t.waiters) == 0 {
 		return
 	}
-	t.mu.Lock()
-	if b.retired.Load() {
-		t.mu.Unlock()
-		return
-	}
-	if len(t.waiters) > 0 {
+	now := time.Now().UnixNano()
+	for len(t.waiters) > 0 {
+		b := t.pick(now)
+		if b == nil {
+			return
+		}
 		w := t.waiters[0]
 		t.waiters = t.waiters[1:]
-		t.mu.Unlock()
 		w <- b
-		return
 	}
-	t.idle = append(t.idle, b)
-	t.mu.Unlock()
 }
 
 // Add puts a ready backend into service; false if the target is closed.
 func (t *Target) Add(b *Backend) bool {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	if t.closed {
-		t.mu.Unlock()
 		return false
 	}
 	t.backends = append(t.backends, b)
-	t.mu.Unlock()
-	t.put(b)
+	t.wake()
+	return true
+}
+
+// Replace puts the given backends into service and retires every other one,
+// atomically: calls that have not got a backend yet get a new one, calls in
+// flight finish on the old one. It returns the retired backends.
+func (t *Target) Replace(fresh []*Backend) []*Backend {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	old := t.backends
+	for _, b := range old {
+		b.retired.Store(true)
+	}
+	t.backends = append([]*Backend(nil), fresh...)
+	t.wake()
+	return old
+}
+
+// Retire takes one backend out of service; calls in flight on it finish.
+// It reports whether the backend was in service.
+func (t *Target) Retire(b *Backend) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if b.retired.Swap(true) {
+		return false
+	}
+	for i, x := range t.backends {
+		if x == b {
+			t.backends = append(t.backends[:i], t.backends[i+1:]...)
+			break
+		}
+	}
 	return true
 }
 
@@ -130,7 +172,7 @@ func (t *Target) Close() []*Backend {
 	for _, b := range old {
 		b.retired.Store(true)
 	}
-	t.backends, t.idle = nil, nil
+	t.backends = nil
 	waiters := t.waiters
 	t.waiters = nil
 	t.mu.Unlock()
@@ -147,37 +189,6 @@ func (t *Target) Closed() bool {
 	return t.closed
 }
 
-// Replace puts the given backends into service and retires every other one,
-// atomically: calls that have not got a backend yet get a new one, calls in
-// flight finish on the old one. It returns the retired backends.
-func (t *Target) Replace(fresh []*Backend) []*Backend {
-	t.mu.Lock()
-	old := t.backends
-	for _, b := range old {
-		b.retired.Store(true)
-	}
-	t.backends = append([]*Backend(nil), fresh...)
-	t.idle = t.idle[:0]
-	t.mu.Unlock()
-	for _, b := range fresh {
-		t.put(b)
-	}
-	return old
-}
-
-// Retire takes one backend out of service; calls in flight on it finish.
-// It reports whether the backend was in service.
-func (t *Target) Retire(b *Backend) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if b.retired.Swap(true) {
-		return false
-	}
-	t.backends = remove(t.backends, b)
-	t.idle = remove(t.idle, b)
-	return true
-}
-
 // Backends returns the backends in service.
 func (t *Target) Backends() []*Backend {
 	t.mu.Lock()
@@ -189,32 +200,32 @@ func (t *Target) Backends() []*Backend {
 type Stats struct {
 	Instances   int     `json:"instances"`
 	Busy        int     `json:"busy"`
+	Inflight    int     `json:"inflight"`
 	Queued      int     `json:"queued"`
 	Invocations int64   `json:"invocations"`
 	Errors      int64   `json:"errors"`
 	Timeouts    int64   `json:"timeouts"`
+	Retries     int64   `json:"retries"`
 	MeanMillis  float64 `json:"mean_ms"`
 }
 
 // Stats reads the target's counters.
 func (t *Target) Stats() Stats {
 	t.mu.Lock()
-	s := Stats{Instances: len(t.backends), Busy: len(t.backends) - len(t.idle), Queued: len(t.waiters)}
+	s := Stats{Instances: len(t.backends), Queued: len(t.waiters)}
+	for _, b := range t.backends {
+		if n := int(b.inflight.Load()); n > 0 {
+			s.Busy++
+			s.Inflight += n
+		}
+	}
 	t.mu.Unlock()
 	s.Invocations = t.invocations.Load()
 	s.Errors = t.errors.Load()
 	s.Timeouts = t.timeouts.Load()
+	s.Retries = t.retries.Load()
 	if s.Invocations > 0 {
 		s.MeanMillis = float64(t.nanos.Load()) / float64(s.Invocations) / 1e6
 	}
 	return s
-}
-
-func remove(list []*Backend, b *Backend) []*Backend {
-	for i, x := range list {
-		if x == b {
-			return append(list[:i], list[i+1:]...)
-		}
-	}
-	return list
 }

@@ -11,20 +11,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	"github.com/testcontainers/testcontainers-go"
-	"github.com/testcontainers/testcontainers-go/wait"
 
 	"stargate/platform"
 	"stargate/platform/redis"
+	"stargate/platform/redis/redistest"
 	"stargate/platform/storetest"
 )
-
-// image is built locally by deploy/images/build.sh; there is no registry to
-// pull it from.
-const image = "stargate/redis:dev"
 
 func TestMain(m *testing.M) {
 	// The reaper image cannot be pulled here; containers are terminated by
@@ -34,7 +29,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestStore(t *testing.T) {
-	_, url := startRedis(t)
+	_, url := redistest.Start(t)
 	storetest.Run(t, func(t *testing.T) platform.Store {
 		// One server, one prefix per case.
 		return open(t, url, "test:"+t.Name()+":")
@@ -42,7 +37,7 @@ func TestStore(t *testing.T) {
 }
 
 func TestPersistence(t *testing.T) {
-	_, url := startRedis(t)
+	_, url := redistest.Start(t)
 	storetest.RunPersistence(t, func(t *testing.T, state string) platform.Store {
 		return open(t, url, "test:"+state+":")
 	})
@@ -51,7 +46,7 @@ func TestPersistence(t *testing.T) {
 // TestPrefix checks that the default prefix is the documented one and that
 // stores under different prefixes do not see each other.
 func TestPrefix(t *testing.T) {
-	_, url := startRedis(t)
+	_, url := redistest.Start(t)
 	ctx := t.Context()
 	def, err := redis.New(ctx, url)
 	if err != nil {
@@ -108,7 +103,7 @@ func TestUnavailable(t *testing.T) {
 // host port is pinned so that it survives the restart.
 func TestReconnect(t *testing.T) {
 	port := closedPort(t)
-	ctr, url := startRedis(t, testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+	ctr, url := redistest.Start(t, testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
 		hc.PortBindings = network.PortMap{
 			network.MustParsePort("6379/tcp"): {{HostPort: strconv.Itoa(port)}},
 		}
@@ -187,74 +182,6 @@ func TestReconnect(t *testing.T) {
 	if err := s.Delete(ctx, fns[0].Key()); err != nil {
 		t.Fatalf("delete after restart: %v", err)
 	}
-}
-
-// startRedis starts a Redis container from the local image for this test and
-// returns it with its URL. It skips the test when Docker is not reachable and
-// fails it when the image was not built.
-func startRedis(t *testing.T, opts ...testcontainers.ContainerCustomizer) (*testcontainers.DockerContainer, string) {
-	t.Helper()
-	ctx := t.Context()
-	cli, err := testcontainers.NewDockerClientWithOpts(ctx)
-	if err != nil {
-		t.Skipf("docker is not reachable, skipping redis tests: %v", err)
-	}
-	_, err = cli.ImageInspect(ctx, image)
-	cli.Close()
-	switch {
-	case errdefs.IsNotFound(err):
-		t.Fatalf("image %s is missing: build it with `make images` or `bash deploy/images/build.sh redis`", image)
-	case err != nil:
-		t.Skipf("docker is not reachable, skipping redis tests: %v", err)
-	}
-
-	opts = append([]testcontainers.ContainerCustomizer{
-		testcontainers.WithExposedPorts("6379/tcp"),
-		testcontainers.WithLabels(map[string]string{"io.stargate.test": "1"}),
-		testcontainers.WithWaitStrategy(wait.ForLog("Ready to accept connections").WithStartupTimeout(30 * time.Second)),
-	}, opts...)
-	ctr, err := testcontainers.Run(ctx, image, opts...)
-	t.Cleanup(func() {
-		if ctr == nil {
-			return
-		}
-		if err := ctr.Terminate(context.Background()); err != nil {
-			t.Errorf("terminate redis: %v", err)
-		}
-	})
-	if err != nil {
-		t.Fatalf("start redis: %v", err)
-	}
-	return ctr, "redis://" + address(t, ctr)
-}
-
-// address returns host:port where the container's Redis answers.
-// Testcontainers guesses the host; inside a container it guesses the default
-// gateway, which is wrong when the Docker daemon runs in this same container
-// and publishes ports on localhost. Try its guess, then localhost.
-func address(t *testing.T, ctr *testcontainers.DockerContainer) string {
-	t.Helper()
-	ctx := t.Context()
-	port, err := ctr.MappedPort(ctx, "6379/tcp")
-	if err != nil {
-		t.Fatalf("redis port: %v", err)
-	}
-	host, err := ctr.Host(ctx)
-	if err != nil {
-		t.Fatalf("redis host: %v", err)
-	}
-	var errs []error
-	for _, h := range []string{host, "127.0.0.1"} {
-		addr := net.JoinHostPort(h, strconv.Itoa(int(port.Num())))
-		c, err := net.DialTimeout("tcp", addr, 2*time.Second)
-		if err == nil {
-			c.Close()
-			return addr
-		}
-		errs = append(errs, err)
-	}
-	t.Fatalf("redis container is not reachable: %v", errors.Join(errs...))
-	return ""
 }
 
 func open(t *testing.T, url, prefix string) platform.Store {
