@@ -61,6 +61,7 @@ for r in $(seq 1 "$rounds"); do
 		url=${!side}
 		wrk -t1 -c1 -d"$duration" --latency "$url" | sed "s/^/$side c1 /" >>"$out"
 		wrk -t1 -c"$conns" -d"$duration" --latency "$url" | sed "s/^/$side c$conns /" >>"$out"
+		wrk -t1 -c32 -d"$duration" --latency "$url" | sed "s/^/$side c32 /" >>"$out"
 	done
 	echo "round $r of $rounds done" >&2
 done
@@ -91,6 +92,7 @@ for label, key, fmt in [
     ("throughput, 1 connection (req/s)", ("c1", "rps"), "%.0f"),
     ("p50 latency, %s connections (ms)" % conns, (cN, "p50"), "%.3f"),
     ("throughput, %s connections (req/s)" % conns, (cN, "rps"), "%.0f"),
+    ("throughput, 32 connections (req/s)", ("c32", "rps"), "%.0f"),
 ]:
     g, d = med[("gateway",) + key], med[("direct",) + key]
     print("%-34s %12s %12s %9.2fx" % (label, fmt % g, fmt % d, g / d))
