@@ -4,9 +4,11 @@
 package api
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"sync/atomic"
@@ -143,8 +145,34 @@ func (s *Server) Handler() fasthttp.RequestHandler { return s.handle }
 // serverError answers what fasthttp rejects before any handler runs.
 func (s *Server) serverError(ctx *fasthttp.RequestCtx, err error) {
 	if errors.Is(err, fasthttp.ErrBodyTooLarge) {
-		writeError(ctx, s.log, errBodyTooLarge(s.deps.MaxBody))
+		s.rejectBody(ctx)
 		return
 	}
 	writeError(ctx, s.log, &platform.InvalidError{Field: "request", Reason: "malformed HTTP request"})
 }
+
+// rejectBody answers 413 and closes the connection lingering. The client is
+// still sending the body it announced; closing with that data unread would
+// make the kernel reset the connection and the client would lose the answer.
+// So: write the answer, shut down our side, and read what is still coming
+// for a bounded time before fasthttp closes the connection.
+func (s *Server) rejectBody(ctx *fasthttp.RequestCtx) {
+	writeError(ctx, s.log, errBodyTooLarge(s.deps.MaxBody))
+	ctx.SetConnectionClose()
+	conn := ctx.Conn()
+	bw := bufio.NewWriter(conn)
+	if err := ctx.Response.Write(bw); err != nil || bw.Flush() != nil {
+		return
+	}
+	if cw, ok := conn.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(lingerTimeout))
+	_, _ = io.CopyN(io.Discard, conn, lingerBytes)
+}
+
+// Bounds of the lingering close after a 413.
+const (
+	lingerTimeout = 2 * time.Second
+	lingerBytes   = 64 << 20
+)

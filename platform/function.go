@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"sort"
+	"strings"
 	"time"
 )
 
@@ -32,6 +33,13 @@ type FunctionKey struct {
 }
 
 func (k FunctionKey) String() string { return k.Hash + "/" + k.Name }
+
+// ParseKey reads a key written by FunctionKey.String. CheckKey keeps "/"
+// out of hashes, so the first one splits.
+func ParseKey(s string) FunctionKey {
+	hash, name, _ := strings.Cut(s, "/")
+	return FunctionKey{Hash: hash, Name: name}
+}
 
 // Param describes one parameter of a loaded function, as the checker read it
 // from the source (nothing of the function runs to learn it).
@@ -106,6 +114,23 @@ func (f *Function) ModuleID() string {
 		rev = rev[:12]
 	}
 	return f.Hash + "/" + f.Module + "@" + rev
+}
+
+// CheckKey refuses what would make a store key or a route ambiguous.
+func (f *Function) CheckKey() error {
+	for _, v := range []struct{ field, value string }{
+		{"visible_pixel_hash", f.Hash},
+		{"function_name", f.Name},
+		{"improvement_type", f.Type},
+	} {
+		if v.value == "" {
+			return Invalid(v.field, "must not be empty")
+		}
+		if strings.Contains(v.value, "/") {
+			return Invalid(v.field, "must not contain /")
+		}
+	}
+	return nil
 }
 
 // Timeout is the longest one call may take.

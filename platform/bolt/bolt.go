@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -67,7 +66,7 @@ func (s *Store) Save(ctx context.Context, fn platform.Function) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := validate(fn); err != nil {
+	if err := fn.CheckKey(); err != nil {
 		return err
 	}
 	data, err := json.Marshal(fn)
@@ -208,26 +207,8 @@ func release(routes *bbolt.Bucket, key, old, keep []byte) error {
 	return nil
 }
 
-// parseKey reads a key written by FunctionKey.String. validate keeps "/"
+// parseKey reads a key written by FunctionKey.String. CheckKey keeps "/"
 // out of hashes, so the first one splits.
 func parseKey(b []byte) platform.FunctionKey {
-	hash, name, _ := strings.Cut(string(b), "/")
-	return platform.FunctionKey{Hash: hash, Name: name}
-}
-
-// validate refuses what would make a key or a route ambiguous.
-func validate(fn platform.Function) error {
-	for _, f := range []struct{ field, value string }{
-		{"visible_pixel_hash", fn.Hash},
-		{"function_name", fn.Name},
-		{"improvement_type", fn.Type},
-	} {
-		if f.value == "" {
-			return platform.Invalid(f.field, "must not be empty")
-		}
-		if strings.Contains(f.value, "/") {
-			return platform.Invalid(f.field, "must not contain /")
-		}
-	}
-	return nil
+	return platform.ParseKey(string(b))
 }

@@ -331,7 +331,8 @@ func (c *Controller) replace(t *gateway.Target, failed *gateway.Backend, cause e
 			failed.MarkDead(cause.Error())
 		}
 		c.log.Warn("instance failed; replacing it", "function", t.Key.String(), "container", shortID(failed.ID()), "cause", cause)
-		c.stopBackend(failed)
+		// Removing a container takes a while; the new one need not wait.
+		c.goBackground(func() { c.stopBackend(failed) })
 	}
 	delay := 200 * time.Millisecond
 	for c.ctx.Err() == nil {

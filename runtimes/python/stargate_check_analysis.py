@@ -165,8 +165,8 @@ class Analysis:
                 prefix = ".".join(parts[:i])
                 if prefix not in policy.ALLOWED_MODULES:
                     why = "it reaches interpreter internals" if any(p.startswith("_") for p in parts[:i]) and prefix != "__future__" else policy.IMPORT_HINT
-                    shown = dotted if prefix == dotted else f"{dotted}' (through '{prefix}"
-                    v.add("banned-import", node.lineno, node.col_offset, f"import of '{shown}' is not allowed: {why}")
+                    shown = f"'{dotted}'" if prefix == dotted else f"'{dotted}' (through '{prefix}')"
+                    v.add("banned-import", node.lineno, node.col_offset, f"import of {shown} is not allowed: {why}")
                     return DEAD_REF
             return Ref(MODULE, dotted, self.lib.module(dotted))
         return self.import_sandbox(fi, dotted, node, shown=dotted)
