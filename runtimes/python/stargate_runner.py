@@ -25,7 +25,8 @@ import os
 import sys
 
 # With -I the script's directory is not on sys.path: add it just long enough
-# to import the binding module, then forget the name so that function code
+# to import the binding module (which imports its stargate_binding_*
+# submodules), then forget every one of those names so that function code
 # cannot import runner internals (or find them shadowing its own module).
 _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, _HERE)
@@ -36,7 +37,8 @@ finally:
         sys.path.remove(_HERE)
     except ValueError:
         pass
-    sys.modules.pop("stargate_binding", None)
+    for _name in [n for n in sys.modules if n == "stargate_binding" or n.startswith("stargate_binding_")]:
+        del sys.modules[_name]
 
 import asyncio  # noqa: E402
 import collections  # noqa: E402
