@@ -72,9 +72,12 @@ func New(deps Deps) *Server {
 		ErrorHandler:          s.fiberError,
 		DisableStartupMessage: true,
 		CaseSensitive:         true,
-		StrictRouting:         false,
-		BodyLimit:             deps.MaxBody,
-		AppName:               "stargate",
+		// Handlers keep strings past the request (the controller's locks,
+		// errors); Fiber's default hands out views of pooled buffers.
+		Immutable:     true,
+		StrictRouting: false,
+		BodyLimit:     deps.MaxBody,
+		AppName:       "stargate",
 	})
 	s.routes()
 	s.fiber = s.app.Handler()
@@ -124,7 +127,21 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 		}
 		return
 	}
+	if !knownMethod(ctx.Method()) {
+		// Fiber answers methods it does not know in plain text.
+		writeError(ctx, s.log, fiber.ErrMethodNotAllowed)
+		return
+	}
 	s.fiber(ctx)
+}
+
+func knownMethod(m []byte) bool {
+	switch string(m) {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodPost, fiber.MethodPut, fiber.MethodDelete,
+		fiber.MethodConnect, fiber.MethodOptions, fiber.MethodTrace, fiber.MethodPatch:
+		return true
+	}
+	return false
 }
 
 // SetReady makes /health answer 200: every stored function has been restored.

@@ -7,6 +7,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"path/filepath"
@@ -66,7 +67,8 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 	r := reader{getenv: getenv}
 	r.str("STARGATE_ADDR", &c.Addr, validAddr)
-	c.APIKey = getenv("STARGATE_API_KEY")
+	// Callers' tokens are trimmed too; a key read with its newline must work.
+	c.APIKey = strings.TrimSpace(getenv("STARGATE_API_KEY"))
 	if c.APIKey != "" && len(c.APIKey) < 16 {
 		r.fail("STARGATE_API_KEY", "must be at least 16 characters")
 	}
@@ -164,7 +166,7 @@ func (r *reader) float(name string, dst *float64, lo, hi float64) {
 		return
 	}
 	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < lo || f > hi {
+	if err != nil || math.IsNaN(f) || f < lo || f > hi {
 		r.fail(name, "want a number between %g and %g, got %q", lo, hi, v)
 		return
 	}

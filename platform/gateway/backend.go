@@ -18,12 +18,15 @@ import (
 const SocketName = "fn.sock"
 
 // Pipelining limits: a backend takes another call while it has fewer than
-// maxDepth and the call it runs now started less than youngHead ago. A slow
-// call so stops further calls from queueing behind it in the instance, where
-// nothing could move them elsewhere.
+// maxDepth, the call it runs now started less than youngHead ago, and the
+// calls already queued are expected to finish within maxQueueWait. Slow
+// functions so never queue calls inside the instance, where nothing could
+// move them elsewhere or bound their wait; they wait in the gateway, bounded
+// by their timeout.
 const (
-	maxDepth  = 32
-	youngHead = time.Millisecond
+	maxDepth     = 32
+	youngHead    = time.Millisecond
+	maxQueueWait = time.Millisecond
 )
 
 // Backend is one instance as the gateway sees it: a pipelined connection
@@ -92,7 +95,8 @@ func (b *Backend) canTake(now int64) bool {
 	if n == 0 {
 		return true
 	}
-	return n < maxDepth && b.pipe.headAge(now) < youngHead
+	return n < maxDepth && b.pipe.headAge(now) < youngHead &&
+		time.Duration(n)*b.pipe.serviceTime() < maxQueueWait
 }
 
 // ReadyError is the runtime's answer when a function cannot be served.

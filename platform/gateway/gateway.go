@@ -117,8 +117,9 @@ func (g *Gateway) Serve(ctx *fasthttp.RequestCtx) error {
 	// headers (an Authorization header must not reach untrusted code).
 	c.method, c.target, c.query, c.body = ctx.Method(), invokeTarget, query, ctx.Request.Body()
 	c.timeout = timeout
+	deadline := start.Add(timeout)
 	for attempt := 0; ; attempt++ {
-		b, ok := t.acquire(start.Add(timeout))
+		b, ok := t.acquire(deadline)
 		if !ok {
 			t.errors.Add(1)
 			if t.Closed() {
@@ -138,6 +139,9 @@ func (g *Gateway) Serve(ctx *fasthttp.RequestCtx) error {
 		// instance is out of service by now.
 		if attempt == 0 && (c.err == errNotSent || c.err == errNotExecuted) {
 			t.retries.Add(1)
+			// It never ran: it gets a whole timeout to find an instance
+			// again (the replacement is starting now).
+			deadline = time.Now().Add(timeout)
 			continue
 		}
 		t.errors.Add(1)

@@ -39,6 +39,9 @@ type pipe struct {
 
 	headSince atomic.Int64 // unix nanos the head call started; 0 when idle
 	depth     atomic.Int32
+	// service is a moving average of how long one call runs, in ns; it
+	// decides how deep calls may be queued inside the instance.
+	service atomic.Int64
 }
 
 // call is one request through a pipe.
@@ -89,6 +92,8 @@ func (e *badResponse) Error() string { return "bad answer from the instance: " +
 
 func newPipe(conn net.Conn, maxBody int) *pipe {
 	p := &pipe{conn: conn, maxBody: maxBody}
+	// Until calls have been timed, assume they are slow: nothing queues.
+	p.service.Store(int64(maxQueueWait))
 	go p.readLoop(bufio.NewReaderSize(conn, 32<<10))
 	return p
 }
@@ -193,8 +198,13 @@ func (p *pipe) deliver(status int, body []byte) error {
 	c := p.pending[0]
 	p.pending[0] = nil
 	p.pending = p.pending[1:]
+	now := time.Now()
+	if since := p.headSince.Load(); since != 0 {
+		avg := p.service.Load()
+		p.service.Store(avg + (now.UnixNano()-since-avg)/8)
+	}
 	if len(p.pending) > 0 {
-		p.startHead(p.pending[0], time.Now())
+		p.startHead(p.pending[0], now)
 	} else {
 		p.headSince.Store(0)
 		_ = p.conn.SetReadDeadline(time.Time{})
@@ -246,6 +256,9 @@ func (p *pipe) broken() bool {
 	return p.err != nil
 }
 
+// serviceTime is how long one call typically runs.
+func (p *pipe) serviceTime() time.Duration { return time.Duration(p.service.Load()) }
+
 // headAge is how long the call running now has run; 0 when idle.
 func (p *pipe) headAge(now int64) time.Duration {
 	since := p.headSince.Load()
@@ -286,7 +299,7 @@ func readResponse(br *bufio.Reader, maxBody int, p *pipe) (bool, error) {
 		}
 		return false, err
 	}
-	if len(line) < 14 || !bytes.HasPrefix(line, httpPrefix) {
+	if len(line) < 14 || !bytes.HasPrefix(line, httpPrefix) || (line[12] != ' ' && line[12] != '\r') {
 		return false, &badResponse{reason: "malformed status line"}
 	}
 	status, err := strconv.Atoi(string(line[9:12]))
@@ -321,7 +334,7 @@ func readResponse(br *bufio.Reader, maxBody int, p *pipe) (bool, error) {
 		switch {
 		case len(name) == len(contentLength) && bytes.EqualFold(name, contentLength):
 			n, err := strconv.Atoi(string(value))
-			if err != nil || n < 0 || (length >= 0 && n != length) {
+			if err != nil || n < 0 || !digits(value) || (length >= 0 && n != length) {
 				return false, &badResponse{reason: "malformed Content-Length"}
 			}
 			length = n
@@ -351,4 +364,13 @@ func readResponse(br *bufio.Reader, maxBody int, p *pipe) (bool, error) {
 		err = p.deliver(status, body)
 	}
 	return closeAfter, err
+}
+
+func digits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
 }

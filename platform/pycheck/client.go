@@ -154,6 +154,9 @@ func (c *Client) exchange(ctx context.Context, conn net.Conn, line []byte, id in
 		deadline = time.Now().Add(c.timeout)
 	}
 	_ = conn.SetDeadline(deadline)
+	// A cancelled request ends the wait at once.
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
+	defer stop()
 	if _, err := conn.Write(line); err != nil {
 		conn.Close()
 		return errStale
