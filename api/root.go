@@ -66,8 +66,11 @@ func (s *Server) health(c *fiber.Ctx) error {
 		r := <-results
 		h := componentHealth{OK: r.err == nil}
 		if r.err != nil {
-			h.Error = r.err.Error()
+			// /health is public: the detail (socket paths, addresses) goes
+			// to the log, not to whoever asks.
+			h.Error = "not answering"
 			healthy = false
+			s.log.Debug("health", "component", r.name, "err", r.err)
 		}
 		if r.name == "store" {
 			h.Kind = s.deps.StoreKind

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -89,6 +90,7 @@ func New(deps Deps) *Server {
 		ReadTimeout:        60 * time.Second,
 		IdleTimeout:        120 * time.Second,
 		CloseOnShutdown:    true,
+		Logger:             debugLogger{s.log},
 		// The gateway reads the body as a whole; header names stay as sent.
 		DisableHeaderNamesNormalizing: true,
 		NoDefaultContentType:          true,
@@ -193,3 +195,12 @@ const (
 	lingerTimeout = 2 * time.Second
 	lingerBytes   = 64 << 20
 )
+
+// debugLogger takes fasthttp's connection-level complaints (a client that
+// sent too much, or hung up) to the debug level: they are the clients'
+// business, not the operator's.
+type debugLogger struct{ log *slog.Logger }
+
+func (l debugLogger) Printf(format string, args ...any) {
+	l.log.Debug(fmt.Sprintf(format, args...), "source", "fasthttp")
+}

@@ -93,6 +93,8 @@ layer_image() {
 		exit 1
 	fi
 	docker rm -f "$cid" >/dev/null
+	# The image this one replaced is left untagged: drop it.
+	docker image prune -f --filter "label=io.stargate.recipe" >/dev/null
 }
 
 python_base() {
@@ -109,7 +111,7 @@ python_runtime() {
 	cp "$repo"/runtimes/python/stargate_*.py "$stage/"
 	chmod -R a+rX,go-w "$stage"
 	local digest
-	digest=$(recipe_digest "$python_base_digest" "$stage"/*)
+	digest=$(cd "$stage" && recipe_digest "$python_base_digest" *)
 	layer_image "stargate/python-runtime:$tag" "stargate/python-base:$suite" "$digest" "$stage" /opt/stargate \
 		'USER 65534:65534' 'WORKDIR /sandbox' \
 		'ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PYTHONHASHSEED=random' \
