@@ -206,18 +206,7 @@ func TestErrorsUnauthorized(t *testing.T) {
 	api := StartAPI(t, Options{})
 	const hash = "authz01"
 	api.Sandbox(hash, map[string]string{"basic.py": echoModule, "api.py": "def handler():\n    return 1\n"})
-	body := loadReq(hash, "echo", "basic", "scan")
-	endpoints := []struct {
-		method, path string
-		body         any
-	}{
-		{"POST", "/self-improve/load", body},
-		{"POST", "/sandbox/load", body},
-		{"DELETE", "/self-improve/unload/" + hash + "/echo", nil},
-		{"DELETE", "/sandbox/unload/" + hash + "/echo", nil},
-		{"POST", "/self-improve/auto-enhance", nil},
-		{"POST", "/sandbox/auto-load", nil},
-	}
+	endpoints := writeEndpoints(hash)
 	auths := []struct {
 		name, header, message string
 	}{
@@ -256,7 +245,7 @@ func TestErrorsUnauthorized(t *testing.T) {
 		t.Errorf("unauthorized requests loaded %v functions", n)
 	}
 	// The right key still works, reads need none.
-	r := api.Load(body)
+	r := api.Load(loadReq(hash, "echo", "basic", "scan"))
 	if r.Str("endpoint_path") != "/improved/scan/echo" {
 		t.Errorf("load with the key: %s", r)
 	}
@@ -354,4 +343,23 @@ func TestErrorsNotFound(t *testing.T) {
 	expect(t, api.Do("DELETE", "/self-improve/unload/"+hash+"/clamp", nil, testKey), http.StatusNotFound, "function_not_found")
 	expect(t, api.Call("GET", "/improved/agent/clamp?x=9", nil), http.StatusNotFound, "route_not_found")
 	healthy(t, api)
+}
+
+type endpoint struct {
+	method, path string
+	body         any
+}
+
+// writeEndpoints lists every write endpoint, new and original paths, aimed
+// at the echo function of basic.py in sandbox hash.
+func writeEndpoints(hash string) []endpoint {
+	body := loadReq(hash, "echo", "basic", "scan")
+	return []endpoint{
+		{"POST", "/self-improve/load", body},
+		{"POST", "/sandbox/load", body},
+		{"DELETE", "/self-improve/unload/" + hash + "/echo", nil},
+		{"DELETE", "/sandbox/unload/" + hash + "/echo", nil},
+		{"POST", "/self-improve/auto-enhance", nil},
+		{"POST", "/sandbox/auto-load", nil},
+	}
 }

@@ -19,18 +19,7 @@ func TestErrorsNoKeyConfigured(t *testing.T) {
 	api := StartAPI(t, Options{NoKey: true})
 	const hash = "nokey01"
 	api.Sandbox(hash, map[string]string{"basic.py": echoModule, "api.py": "def handler():\n    return 1\n"})
-	body := loadReq(hash, "echo", "basic", "scan")
-	writes := []struct {
-		method, path string
-		body         any
-	}{
-		{"POST", "/self-improve/load", body},
-		{"POST", "/sandbox/load", body},
-		{"DELETE", "/self-improve/unload/" + hash + "/echo", nil},
-		{"DELETE", "/sandbox/unload/" + hash + "/echo", nil},
-		{"POST", "/self-improve/auto-enhance", nil},
-		{"POST", "/sandbox/auto-load", nil},
-	}
+	writes := writeEndpoints(hash)
 	for _, w := range writes {
 		// With or without a key: there is none to compare it with.
 		for _, key := range []string{"", testKey} {
