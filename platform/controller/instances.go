@@ -16,6 +16,38 @@ import (
 	"stargate/platform/sockdir"
 )
 
+// InstanceDirs are the host folders an instance mounts.
+type InstanceDirs struct {
+	Socket  string // /run/stargate, where it listens
+	Code    string // /code, the checked files
+	Sandbox string // /sandbox, the working directory
+}
+
+// PythonInstance is the spec of every Python function instance: the runner
+// serving fn. The Runtime adds the wall; the confinement tests start their
+// probes from this same spec.
+func PythonInstance(image string, fn *platform.Function, dirs InstanceDirs, nanoCPUs, pids int64) platform.InstanceSpec {
+	return platform.InstanceSpec{
+		Role:     platform.RoleFunction,
+		Function: fn.Key(),
+		Revision: fn.Revision,
+		Image:    image,
+		Cmd: []string{
+			"/opt/stargate/stargate_runner.py",
+			"--socket", "/run/stargate/" + gateway.SocketName,
+			"--code", "/code",
+			"--module", fn.Module,
+			"--function", fn.Name,
+		},
+		SocketDir:  dirs.Socket,
+		CodeDir:    dirs.Code,
+		SandboxDir: dirs.Sandbox,
+		MemoryMB:   fn.MemoryMB,
+		NanoCPUs:   nanoCPUs,
+		PidsLimit:  pids,
+	}
+}
+
 // startInstance starts one instance of fn and returns it once its function
 // is imported and ready to serve.
 func (c *Controller) startInstance(ctx context.Context, fn *platform.Function) (*gateway.Backend, error) {
@@ -31,25 +63,9 @@ func (c *Controller) startInstance(ctx context.Context, fn *platform.Function) (
 		return nil, err
 	}
 	sandboxDir := c.sandboxPath(fn.Hash)
-	inst, err := c.rt.Start(ctx, platform.InstanceSpec{
-		Role:     platform.RoleFunction,
-		Function: fn.Key(),
-		Revision: fn.Revision,
-		Image:    c.opts.PythonImage,
-		Cmd: []string{
-			"/opt/stargate/stargate_runner.py",
-			"--socket", "/run/stargate/" + gateway.SocketName,
-			"--code", "/code",
-			"--module", fn.Module,
-			"--function", fn.Name,
-		},
-		SocketDir:  sockDir,
-		CodeDir:    codeDir,
-		SandboxDir: sandboxDir,
-		MemoryMB:   fn.MemoryMB,
-		NanoCPUs:   c.opts.NanoCPUs,
-		PidsLimit:  c.opts.PidsLimit,
-	})
+	inst, err := c.rt.Start(ctx, PythonInstance(c.opts.PythonImage, fn, InstanceDirs{
+		Socket: sockDir, Code: codeDir, Sandbox: sandboxDir,
+	}, c.opts.NanoCPUs, c.opts.PidsLimit))
 	if err != nil {
 		c.code.release(codeDir)
 		_ = sockdir.Remove(sockDir)
