@@ -65,6 +65,8 @@ func classify(err error) (int, string, string, any) {
 		return fiber.StatusConflict, "conflict", err.Error(), nil
 	case errors.Is(err, platform.ErrTooLarge):
 		return fiber.StatusRequestEntityTooLarge, "too_large", err.Error(), nil
+	case errors.Is(err, platform.ErrOverloaded):
+		return fiber.StatusTooManyRequests, "overloaded", err.Error(), nil
 	case errors.As(err, &rejected):
 		return fiber.StatusUnprocessableEntity, "rejected", rejectedMessage(rejected), rejected.Violations
 	case errors.Is(err, platform.ErrInstanceDied):
@@ -119,8 +121,12 @@ func writeError(ctx *fasthttp.RequestCtx, log *slog.Logger, err error) {
 		body = []byte(`{"status":"error","code":"internal","message":"internal error"}`)
 		status = fiber.StatusInternalServerError
 	}
-	if status == fiber.StatusUnauthorized {
+	switch status {
+	case fiber.StatusUnauthorized:
 		ctx.Response.Header.Set("WWW-Authenticate", `Bearer realm="stargate"`)
+	case fiber.StatusTooManyRequests:
+		// Instances free up, or start, within about a second.
+		ctx.Response.Header.Set("Retry-After", "1")
 	}
 	ctx.SetStatusCode(status)
 	ctx.SetContentType("application/json")

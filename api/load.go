@@ -24,6 +24,10 @@ type loadBody struct {
 	FunctionType   *string `json:"function_type"`
 	TimeoutSeconds *int    `json:"timeout_seconds"`
 	MemoryMB       *int    `json:"memory_mb"`
+	MinInstances   *int    `json:"min_instances"`
+	MaxInstances   *int    `json:"max_instances"`
+	Concurrency    *int    `json:"concurrency"`
+	IdleTimeout    *int    `json:"idle_timeout_seconds"`
 }
 
 func (s *Server) load(c *fiber.Ctx) error {
@@ -79,6 +83,8 @@ func (b *loadBody) request() (controller.LoadRequest, error) {
 		}
 		req.MemoryMB = *b.MemoryMB
 	}
+	req.MinInstances, req.MaxInstances = b.MinInstances, b.MaxInstances
+	req.Concurrency, req.IdleTimeoutSeconds = b.Concurrency, b.IdleTimeout
 	return req, nil
 }
 
@@ -139,6 +145,7 @@ func loadedJSON(fn platform.Function) fiber.Map {
 		"timeout_seconds":    fn.TimeoutSeconds,
 		"memory_mb":          fn.MemoryMB,
 		"parameters":         fn.Signature.Params,
+		"scaling":            fn.Scaling,
 		"loaded_at":          fn.LoadedAt.UTC().Format(time.RFC3339),
 	}
 }

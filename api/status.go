@@ -11,25 +11,37 @@ import (
 
 // statusItem is one function in GET /self-improve/status.
 type statusItem struct {
-	ModuleID       string   `json:"module_id"`
-	FunctionName   string   `json:"function_name"`
-	EndpointPath   string   `json:"endpoint_path"`
-	Paths          []string `json:"paths"`
-	LoadedAt       string   `json:"loaded_at"`
-	Hash           string   `json:"visible_pixel_hash"`
-	ModuleName     string   `json:"module_name"`
-	Type           string   `json:"improvement_type"`
-	Language       string   `json:"language"`
-	Revision       string   `json:"revision"`
-	TimeoutSeconds int      `json:"timeout_seconds"`
-	MemoryMB       int      `json:"memory_mb"`
-	Instances      int      `json:"instances"`
-	Busy           int      `json:"busy"`
-	Queued         int      `json:"queued"`
-	Invocations    int64    `json:"invocations"`
-	Errors         int64    `json:"errors"`
-	Timeouts       int64    `json:"timeouts"`
-	MeanMillis     float64  `json:"mean_ms"`
+	ModuleID       string           `json:"module_id"`
+	FunctionName   string           `json:"function_name"`
+	EndpointPath   string           `json:"endpoint_path"`
+	Paths          []string         `json:"paths"`
+	LoadedAt       string           `json:"loaded_at"`
+	Hash           string           `json:"visible_pixel_hash"`
+	ModuleName     string           `json:"module_name"`
+	Type           string           `json:"improvement_type"`
+	Language       string           `json:"language"`
+	Revision       string           `json:"revision"`
+	TimeoutSeconds int              `json:"timeout_seconds"`
+	MemoryMB       int              `json:"memory_mb"`
+	Scaling        platform.Scaling `json:"scaling"`
+	Instances      int              `json:"instances"`
+	InstanceStates instanceStates   `json:"instance_states"`
+	Busy           int              `json:"busy"`
+	Queued         int              `json:"queued"`
+	Invocations    int64            `json:"invocations"`
+	Errors         int64            `json:"errors"`
+	Timeouts       int64            `json:"timeouts"`
+	Retries        int64            `json:"retries"`
+	Rejected       int64            `json:"rejected"`
+	ColdStarts     int64            `json:"cold_starts"`
+	MeanMillis     float64          `json:"mean_ms"`
+}
+
+// instanceStates counts a function's instances by what they do now.
+type instanceStates struct {
+	Starting int `json:"starting"`
+	Idle     int `json:"idle"`
+	Busy     int `json:"busy"`
 }
 
 func (s *Server) status(c *fiber.Ctx) error {
@@ -67,12 +79,17 @@ func item(st controller.FunctionStatus) statusItem {
 		Revision:       fn.Revision,
 		TimeoutSeconds: fn.TimeoutSeconds,
 		MemoryMB:       fn.MemoryMB,
+		Scaling:        fn.Scaling,
 		Instances:      st.Stats.Instances,
+		InstanceStates: instanceStates{Starting: st.Starting, Idle: st.Stats.Idle, Busy: st.Stats.Busy},
 		Busy:           st.Stats.Busy,
 		Queued:         st.Stats.Queued,
 		Invocations:    st.Stats.Invocations,
 		Errors:         st.Stats.Errors,
 		Timeouts:       st.Stats.Timeouts,
+		Retries:        st.Stats.Retries,
+		Rejected:       st.Stats.Rejected,
+		ColdStarts:     st.ColdStarts,
 		MeanMillis:     st.Stats.MeanMillis,
 	}
 }

@@ -44,7 +44,7 @@ for _ in $(seq 1 600); do
 done
 curl -fsS -X POST "http://127.0.0.1:$api_port/self-improve/load" -H "Authorization: Bearer $key" \
 	-H 'Content-Type: application/json' \
-	-d '{"visible_pixel_hash":"bench0001","function_name":"hello","module_name":"bench","improvement_type":"api"}' >/dev/null \
+	-d '{"visible_pixel_hash":"bench0001","function_name":"hello","module_name":"bench","improvement_type":"api","max_instances":1}' >/dev/null \
 	|| { echo "load failed:"; cat "$work/stargate.log"; exit 1; }
 
 gateway="http://127.0.0.1:$api_port/improved/api/hello?name=x"

@@ -24,10 +24,13 @@ def slow(seconds: float = 1.0):
     return {"slept": seconds}
 `
 
+// loadVersioned loads version() of revision v, on one instance: these tests
+// count containers, and concurrent calls would otherwise scale it up.
 func loadVersioned(api *API, hash string, v int) Response {
 	api.Sandbox(hash, map[string]string{"versioned.py": fmt.Sprintf(versioned, v)})
 	return api.Load(map[string]any{
 		"visible_pixel_hash": hash, "function_name": "version", "module_name": "versioned", "improvement_type": "api",
+		"max_instances": 1,
 	})
 }
 

@@ -18,6 +18,7 @@ var (
 	ErrRouteNotFound    = fmt.Errorf("route %w", ErrNotFound)
 	ErrConflict         = errors.New("conflict")               // 409
 	ErrTooLarge         = errors.New("request too large")      // 413
+	ErrOverloaded       = errors.New("overloaded")             // 429
 	ErrRejected         = errors.New("rejected by the policy") // 422
 	ErrUnavailable      = errors.New("unavailable")            // 503
 	ErrNotConfigured    = fmt.Errorf("%w: not configured", ErrUnavailable)

@@ -77,7 +77,27 @@ type Function struct {
 	// ShortRoute says whether the function holds its short path. Loads
 	// always ask for it; auto-enhance serves a function whose short path
 	// another sandbox holds at its long path only.
-	ShortRoute bool `json:"short_route"`
+	ShortRoute bool    `json:"short_route"`
+	Scaling    Scaling `json:"scaling"`
+}
+
+// Scaling says how many instances serve a function and when they go.
+type Scaling struct {
+	// MinInstances are kept running even when idle; 0 scales to zero.
+	MinInstances int `json:"min_instances"`
+	// MaxInstances bound how far calls scale the function up.
+	MaxInstances int `json:"max_instances"`
+	// Concurrency is how many calls one instance takes at once before
+	// another is started.
+	Concurrency int `json:"concurrency"`
+	// IdleTimeoutSeconds retire an instance beyond the minimum that served
+	// nothing for that long.
+	IdleTimeoutSeconds int `json:"idle_timeout_seconds"`
+}
+
+// IdleTimeout is Scaling.IdleTimeoutSeconds as a duration.
+func (s Scaling) IdleTimeout() time.Duration {
+	return time.Duration(s.IdleTimeoutSeconds) * time.Second
 }
 
 // Key returns the function's key.

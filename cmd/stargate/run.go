@@ -72,6 +72,9 @@ func run(ctx context.Context, getenv func(string) string) error {
 		StartTimeout:     cfg.StartTimeout,
 		MaxSourceBytes:   cfg.MaxSourceSize,
 		MaxResponseBytes: cfg.MaxResponse,
+		MaxInstances:     cfg.MaxInstances,
+		QueueLength:      cfg.QueueLength,
+		QueueWait:        cfg.QueueTimeout,
 		Logger:           log.With("component", "controller"),
 	}, rt, store, validator, gw)
 

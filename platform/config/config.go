@@ -38,6 +38,11 @@ type Config struct {
 	StartTimeout  time.Duration
 	DrainTimeout  time.Duration // STARGATE_SHUTDOWN_TIMEOUT
 	MaxSourceSize int           // STARGATE_MAX_SOURCE_BYTES: all .py files of one sandbox together
+
+	MaxInstances int           // STARGATE_MAX_INSTANCES: all functions' instances together
+	QueueLength  int           // STARGATE_QUEUE_LENGTH: calls waiting per function before 429
+	QueueTimeout time.Duration // STARGATE_QUEUE_TIMEOUT: longest wait for an instance before 429
+	PoolSize     int           // STARGATE_POOL_SIZE: pre-warmed generic instances; 0 disables
 }
 
 // Defaults and maxima of per-function settings, fixed by the API contract.
@@ -47,6 +52,14 @@ const (
 	DefaultMemoryMB       = 128
 	MinMemoryMB           = 32
 	MaxMemoryMB           = 1024
+
+	DefaultMinInstances = 1
+	DefaultMaxInstances = 4
+	MaxInstancesLimit   = 64
+	DefaultConcurrency  = 1
+	MaxConcurrency      = 64
+	DefaultIdleSeconds  = 300
+	MaxIdleSeconds      = 86400
 )
 
 // Load reads and validates the configuration.
@@ -64,6 +77,10 @@ func Load(getenv func(string) string) (Config, error) {
 		StartTimeout:  30 * time.Second,
 		DrainTimeout:  30 * time.Second,
 		MaxSourceSize: 8 << 20,
+		MaxInstances:  64,
+		QueueLength:   100,
+		QueueTimeout:  10 * time.Second,
+		PoolSize:      2,
 	}
 	r := reader{getenv: getenv}
 	r.str("STARGATE_ADDR", &c.Addr, validAddr)
@@ -88,6 +105,10 @@ func Load(getenv func(string) string) (Config, error) {
 	r.int64("STARGATE_INSTANCE_PIDS", &c.InstancePids, 8, 4096)
 	r.duration("STARGATE_START_TIMEOUT", &c.StartTimeout)
 	r.duration("STARGATE_SHUTDOWN_TIMEOUT", &c.DrainTimeout)
+	r.count("STARGATE_MAX_INSTANCES", &c.MaxInstances, 1, 4096)
+	r.count("STARGATE_QUEUE_LENGTH", &c.QueueLength, 0, 100000)
+	r.duration("STARGATE_QUEUE_TIMEOUT", &c.QueueTimeout)
+	r.count("STARGATE_POOL_SIZE", &c.PoolSize, 0, 64)
 	if r.err != nil {
 		return Config{}, r.err
 	}
@@ -145,6 +166,12 @@ func (r *reader) size(name string, dst *int, lo, hi int) {
 		return
 	}
 	*dst = n
+}
+
+func (r *reader) count(name string, dst *int, lo, hi int) {
+	n := int64(*dst)
+	r.int64(name, &n, int64(lo), int64(hi))
+	*dst = int(n)
 }
 
 func (r *reader) int64(name string, dst *int64, lo, hi int64) {

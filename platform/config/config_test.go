@@ -43,6 +43,10 @@ func TestLoadDefaults(t *testing.T) {
 		StartTimeout:  30 * time.Second,
 		DrainTimeout:  30 * time.Second,
 		MaxSourceSize: 8 << 20,
+		MaxInstances:  64,
+		QueueLength:   100,
+		QueueTimeout:  10 * time.Second,
+		PoolSize:      2,
 	}
 	if got != want {
 		t.Errorf("Load(empty) =\n%+v\nwant\n%+v", got, want)
@@ -72,6 +76,10 @@ func TestLoadEveryVariable(t *testing.T) {
 		"STARGATE_INSTANCE_PIDS":      "128",
 		"STARGATE_START_TIMEOUT":      "45s",
 		"STARGATE_SHUTDOWN_TIMEOUT":   "1m",
+		"STARGATE_MAX_INSTANCES":      "12",
+		"STARGATE_QUEUE_LENGTH":       "0",
+		"STARGATE_QUEUE_TIMEOUT":      "2s",
+		"STARGATE_POOL_SIZE":          "0",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -95,6 +103,10 @@ func TestLoadEveryVariable(t *testing.T) {
 		InstancePids:  128,
 		StartTimeout:  45 * time.Second,
 		DrainTimeout:  time.Minute,
+		MaxInstances:  12,
+		QueueLength:   0,
+		QueueTimeout:  2 * time.Second,
+		PoolSize:      0,
 	}
 	if got != want {
 		t.Errorf("Load =\n%+v\nwant\n%+v", got, want)
@@ -163,6 +175,10 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"STARGATE_INSTANCE_CPUS", "-1"},
 		// NaN compares false with everything: it must still be refused.
 		{"STARGATE_INSTANCE_CPUS", "NaN"},
+		{"STARGATE_MAX_INSTANCES", "0"},
+		{"STARGATE_QUEUE_LENGTH", "-1"},
+		{"STARGATE_QUEUE_TIMEOUT", "soon"},
+		{"STARGATE_POOL_SIZE", "65"},
 		{"STARGATE_INSTANCE_PIDS", "7"},
 		{"STARGATE_INSTANCE_PIDS", "4097"},
 		{"STARGATE_INSTANCE_PIDS", "1.5"},

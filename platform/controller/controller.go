@@ -16,6 +16,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"stargate/platform"
@@ -34,7 +35,12 @@ type Options struct {
 	StartTimeout     time.Duration
 	MaxSourceBytes   int
 	MaxResponseBytes int
-	Logger           *slog.Logger
+	// MaxInstances caps every function's instances together.
+	MaxInstances int
+	// QueueLength and QueueWait bound each function's waiting calls.
+	QueueLength int
+	QueueWait   time.Duration
+	Logger      *slog.Logger
 }
 
 // Controller owns the loaded functions of this process.
@@ -52,6 +58,8 @@ type Controller struct {
 	mu     sync.RWMutex
 	loaded map[platform.FunctionKey]*entry
 
+	instances atomic.Int64 // running or starting, for the platform-wide cap
+
 	ctx    context.Context // ends at shutdown; background work follows it
 	cancel context.CancelFunc
 	bg     sync.WaitGroup
@@ -60,6 +68,12 @@ type Controller struct {
 type entry struct {
 	fn     platform.Function
 	target *gateway.Target
+
+	starting   atomic.Int32 // instances starting (one at a time)
+	coldStarts atomic.Int64 // instances started because calls waited
+	failures   atomic.Int32 // failed starts in a row
+	retryAt    atomic.Int64 // unix nanos before which no start is tried
+	lastErr    atomic.Pointer[error]
 }
 
 // New builds a controller and hooks it into the gateway's failure path.
@@ -82,6 +96,10 @@ func New(opts Options, rt platform.Runtime, store platform.Store, check platform
 		cancel:    cancel,
 	}
 	gw.OnFailure = c.onFailure
+	if c.opts.MaxInstances <= 0 {
+		c.opts.MaxInstances = config.MaxInstancesLimit
+	}
+	c.goBackground(func() { c.maintain(500 * time.Millisecond) })
 	return c
 }
 
@@ -93,6 +111,8 @@ type LoadRequest struct {
 	Type           string
 	TimeoutSeconds int // 0: default
 	MemoryMB       int // 0: default
+	// Scaling fields left nil take their defaults.
+	MinInstances, MaxInstances, Concurrency, IdleTimeoutSeconds *int
 }
 
 func (r *LoadRequest) normalize() error {
@@ -124,7 +144,40 @@ func (r *LoadRequest) normalize() error {
 	if r.MemoryMB < config.MinMemoryMB || r.MemoryMB > config.MaxMemoryMB {
 		return platform.Invalid("memory_mb", "must be between %d and %d", config.MinMemoryMB, config.MaxMemoryMB)
 	}
-	return nil
+	_, err := r.scaling(config.MaxInstancesLimit)
+	return err
+}
+
+// scaling reads the scaling fields, with defaults; maxInstances is the
+// platform's own limit.
+func (r *LoadRequest) scaling(maxInstances int) (platform.Scaling, error) {
+	get := func(p *int, def int) int {
+		if p == nil {
+			return def
+		}
+		return *p
+	}
+	s := platform.Scaling{
+		MinInstances:       get(r.MinInstances, config.DefaultMinInstances),
+		MaxInstances:       get(r.MaxInstances, config.DefaultMaxInstances),
+		Concurrency:        get(r.Concurrency, config.DefaultConcurrency),
+		IdleTimeoutSeconds: get(r.IdleTimeoutSeconds, config.DefaultIdleSeconds),
+	}
+	if r.MaxInstances == nil && s.MinInstances > s.MaxInstances {
+		s.MaxInstances = s.MinInstances // asking for a floor above the default ceiling raises it
+	}
+	limit := min(maxInstances, config.MaxInstancesLimit)
+	switch {
+	case s.MaxInstances < 1 || s.MaxInstances > limit:
+		return s, platform.Invalid("max_instances", "must be between 1 and %d", limit)
+	case s.MinInstances < 0 || s.MinInstances > s.MaxInstances:
+		return s, platform.Invalid("min_instances", "must be between 0 and max_instances (%d)", s.MaxInstances)
+	case s.Concurrency < 1 || s.Concurrency > config.MaxConcurrency:
+		return s, platform.Invalid("concurrency", "must be between 1 and %d", config.MaxConcurrency)
+	case s.IdleTimeoutSeconds < 1 || s.IdleTimeoutSeconds > config.MaxIdleSeconds:
+		return s, platform.Invalid("idle_timeout_seconds", "must be between 1 and %d", config.MaxIdleSeconds)
+	}
+	return s, nil
 }
 
 // Load checks a function's code and, if it passes, serves it. It returns
@@ -189,7 +242,12 @@ func (c *Controller) prepare(ctx context.Context, req LoadRequest) (platform.Fun
 		}
 		code[name] = data
 	}
+	scaling, err := req.scaling(c.opts.MaxInstances)
+	if err != nil {
+		return platform.Function{}, err
+	}
 	fn := platform.Function{
+		Scaling:        scaling,
 		Hash:           req.Hash,
 		Name:           req.Function,
 		Module:         req.Module,
@@ -223,6 +281,9 @@ func (c *Controller) deploy(ctx context.Context, fn *platform.Function) error {
 			return &platform.ConflictError{Path: fn.ShortPath(), Owner: owner}
 		}
 	}
+	if handled, err := c.rescale(ctx, fn); handled {
+		return err
+	}
 	b, err := c.startInstance(ctx, fn)
 	if err != nil {
 		return err
@@ -234,6 +295,35 @@ func (c *Controller) deploy(ctx context.Context, fn *platform.Function) error {
 	c.activate(*fn, []*gateway.Backend{b})
 	c.log.Info("function loaded", "function", fn.Key().String(), "path", fn.EndpointPath(), "revision", shortID(fn.Revision))
 	return nil
+}
+
+// rescale handles a load that changes nothing the instances run (same
+// code, memory and routes): only the timeout and scaling settings change,
+// and the running instances stay. It reports whether it handled fn, and the
+// store's error if the change could not be recorded (then nothing changed).
+func (c *Controller) rescale(ctx context.Context, fn *platform.Function) (bool, error) {
+	c.mu.RLock()
+	e := c.loaded[fn.Key()]
+	var cur platform.Function
+	if e != nil {
+		cur = e.fn
+	}
+	c.mu.RUnlock()
+	if e == nil || len(e.target.Backends()) == 0 ||
+		cur.Revision != fn.Revision || cur.MemoryMB != fn.MemoryMB || cur.Type != fn.Type || cur.ShortRoute != fn.ShortRoute {
+		return false, nil
+	}
+	if err := c.store.Save(ctx, *fn); err != nil {
+		return true, err
+	}
+	c.mu.Lock()
+	e.fn = *fn
+	c.mu.Unlock()
+	e.target.SetTimeout(fn.Timeout())
+	e.target.SetLimits(c.limits(*fn))
+	c.log.Info("function rescaled", "function", fn.Key().String(), "min", fn.Scaling.MinInstances,
+		"max", fn.Scaling.MaxInstances, "concurrency", fn.Scaling.Concurrency)
+	return true, nil
 }
 
 // shortOwner returns who, other than key, serves path here.
@@ -256,6 +346,7 @@ func (c *Controller) activate(fn platform.Function, backends []*gateway.Backend)
 	var oldPaths []string
 	if e == nil {
 		e = &entry{target: gateway.NewTarget(fn.Key(), fn.Timeout())}
+		e.target.OnDemand = func(*gateway.Target) { c.onDemand(e) }
 		c.loaded[fn.Key()] = e
 	} else {
 		oldPaths = e.fn.Paths()
@@ -264,6 +355,7 @@ func (c *Controller) activate(fn platform.Function, backends []*gateway.Backend)
 	c.mu.Unlock()
 
 	e.target.SetTimeout(fn.Timeout())
+	e.target.SetLimits(c.limits(fn))
 	retired := e.target.Replace(backends)
 	c.gw.Set(e.target, fn.Paths()...)
 	if stale := minus(oldPaths, fn.Paths()); len(stale) > 0 {
@@ -313,50 +405,30 @@ func (c *Controller) onFailure(t *gateway.Target, b *gateway.Backend, cause erro
 	c.goBackground(func() { c.replace(t, b, cause) })
 }
 
-// replace records why a backend failed, stops it and starts a new instance
-// in its place, retrying while the function stays loaded.
+// replace records why a backend failed, removes it, and has its place
+// taken: at once when the function is now below its minimum (or has no
+// instance at all while calls may wait), otherwise by the next call that
+// finds no free instance.
 func (c *Controller) replace(t *gateway.Target, failed *gateway.Backend, cause error) {
-	if failed != nil {
-		var died *platform.DiedError
-		switch {
-		case errors.As(cause, &died):
-			memoryMB := 0
-			c.mu.RLock()
-			if e := c.loaded[t.Key]; e != nil {
-				memoryMB = e.fn.MemoryMB
-			}
-			c.mu.RUnlock()
-			failed.MarkDead(c.whyDied(failed.ID(), memoryMB, died.Reason))
-		default:
-			failed.MarkDead(cause.Error())
+	c.mu.RLock()
+	e := c.loaded[t.Key]
+	c.mu.RUnlock()
+	var died *platform.DiedError
+	switch {
+	case errors.As(cause, &died):
+		memoryMB := 0
+		if e != nil {
+			memoryMB = e.fn.MemoryMB
 		}
-		c.log.Warn("instance failed; replacing it", "function", t.Key.String(), "container", shortID(failed.ID()), "cause", cause)
-		// Removing a container takes a while; the new one need not wait.
-		c.goBackground(func() { c.stopBackend(failed) })
+		failed.MarkDead(c.whyDied(failed.ID(), memoryMB, died.Reason))
+	default:
+		failed.MarkDead(cause.Error())
 	}
-	delay := 200 * time.Millisecond
-	for c.ctx.Err() == nil {
-		c.mu.RLock()
-		e := c.loaded[t.Key]
-		c.mu.RUnlock()
-		if e == nil || e.target != t {
-			return
-		}
-		fn := e.fn
-		b, err := c.startInstance(c.ctx, &fn)
-		if err == nil {
-			if !t.Add(b) {
-				c.stopBackend(b) // unloaded meanwhile
-			}
-			return
-		}
-		c.log.Warn("replace instance", "function", t.Key.String(), "err", err)
-		select {
-		case <-c.ctx.Done():
-			return
-		case <-time.After(delay):
-		}
-		delay = min(2*delay, 30*time.Second)
+	c.log.Warn("instance failed; replacing it", "function", t.Key.String(), "container", shortID(failed.ID()), "cause", cause)
+	// Removing a container takes a while; the new one need not wait.
+	c.goBackground(func() { c.stopBackend(failed) })
+	if e != nil && e.target == t {
+		c.topUp(e, 1)
 	}
 }
 

@@ -53,13 +53,18 @@ func PythonInstance(image string, fn *platform.Function, dirs InstanceDirs, nano
 func (c *Controller) startInstance(ctx context.Context, fn *platform.Function) (*gateway.Backend, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.StartTimeout)
 	defer cancel()
+	if !c.reserve() {
+		return nil, c.errAtCapacity()
+	}
 	codeDir, err := c.code.acquire(fn)
 	if err != nil {
+		c.unreserve()
 		return nil, err
 	}
 	sockDir := filepath.Join(c.opts.DataDir, "run", randomID())
 	if err := sockdir.Prepare(sockDir); err != nil {
 		c.code.release(codeDir)
+		c.unreserve()
 		return nil, err
 	}
 	sandboxDir := c.sandboxPath(fn.Hash)
@@ -69,6 +74,7 @@ func (c *Controller) startInstance(ctx context.Context, fn *platform.Function) (
 	if err != nil {
 		c.code.release(codeDir)
 		_ = sockdir.Remove(sockDir)
+		c.unreserve()
 		return nil, err
 	}
 	b, err := c.awaitReady(ctx, fn, inst)
@@ -186,6 +192,7 @@ func (c *Controller) stopInstance(inst platform.Instance) {
 		c.log.Warn("remove socket folder", "err", err)
 	}
 	c.code.release(inst.CodeDir)
+	c.unreserve()
 }
 
 // drainAndStop waits for calls in flight on retired backends, up to grace,

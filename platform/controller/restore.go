@@ -41,6 +41,9 @@ func (c *Controller) Restore(ctx context.Context) error {
 	)
 	for i := range fns {
 		fn := fns[i]
+		if fn.Scaling.MaxInstances == 0 { // stored before scaling existed
+			fn.Scaling, _ = (&LoadRequest{}).scaling(c.opts.MaxInstances)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -56,12 +59,10 @@ func (c *Controller) Restore(ctx context.Context) error {
 			}
 			b, err := c.startInstance(ctx, &fn)
 			if err != nil {
+				// Served from the store all the same; the scaler keeps
+				// trying to start it.
 				c.log.Error("restore function", "function", fn.Key().String(), "err", err)
 				c.activate(fn, nil)
-				c.mu.RLock()
-				t := c.loaded[fn.Key()].target
-				c.mu.RUnlock()
-				c.goBackground(func() { c.replace(t, nil, nil) })
 				return
 			}
 			c.activate(fn, []*gateway.Backend{b})
@@ -103,6 +104,7 @@ func (c *Controller) adopt(ctx context.Context, fn *platform.Function, candidate
 			continue
 		}
 		c.code.adopt(inst.CodeDir)
+		c.instances.Add(1) // counted even past the cap: it runs already
 		c.log.Info("adopted instance", "function", fn.Key().String(), "container", shortID(inst.ID))
 		return b
 	}

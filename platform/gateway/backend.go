@@ -37,6 +37,7 @@ type Backend struct {
 
 	retired  atomic.Bool
 	inflight atomic.Int32 // calls handed out and not yet released
+	lastUsed atomic.Int64 // unix nanos the last call ended
 
 	deathOnce   sync.Once
 	dead        chan struct{}
@@ -55,7 +56,9 @@ func Dial(ctx context.Context, inst platform.Instance, opts BackendOptions) (*Ba
 	if err != nil {
 		return nil, fmt.Errorf("connect to instance: %w", err)
 	}
-	return &Backend{Instance: inst, pipe: newPipe(conn, opts.MaxResponseBytes), dead: make(chan struct{})}, nil
+	b := &Backend{Instance: inst, pipe: newPipe(conn, opts.MaxResponseBytes), dead: make(chan struct{})}
+	b.lastUsed.Store(time.Now().UnixNano())
+	return b, nil
 }
 
 // MarkDead records why the instance stopped serving; calls that failed on it
@@ -89,14 +92,23 @@ func (b *Backend) Inflight() int { return int(b.inflight.Load()) }
 // Broken reports whether the connection to the instance failed.
 func (b *Backend) Broken() bool { return b.pipe.broken() }
 
-// canTake reports whether one more call may be sent now.
-func (b *Backend) canTake(now int64) bool {
+// pipelinable reports whether one more call may be queued inside the
+// instance now, behind the ones it has.
+func (b *Backend) pipelinable(now int64) bool {
 	n := b.inflight.Load()
 	if n == 0 {
 		return true
 	}
 	return n < maxDepth && b.pipe.headAge(now) < youngHead &&
 		time.Duration(n)*b.pipe.serviceTime() < maxQueueWait
+}
+
+// IdleFor is how long the backend has served nothing; 0 while busy.
+func (b *Backend) IdleFor() time.Duration {
+	if b.inflight.Load() > 0 {
+		return 0
+	}
+	return time.Duration(time.Now().UnixNano() - b.lastUsed.Load())
 }
 
 // ReadyError is the runtime's answer when a function cannot be served.

@@ -119,14 +119,10 @@ func (g *Gateway) Serve(ctx *fasthttp.RequestCtx) error {
 	c.timeout = timeout
 	deadline := start.Add(timeout)
 	for attempt := 0; ; attempt++ {
-		b, ok := t.acquire(deadline)
-		if !ok {
+		b, err := t.acquire(deadline)
+		if err != nil {
 			t.errors.Add(1)
-			if t.Closed() {
-				return fmt.Errorf("%w: %s was unloaded", platform.ErrRouteNotFound, t.Key.Name)
-			}
-			t.timeouts.Add(1)
-			return fmt.Errorf("%w: no instance of %s became free within %s", platform.ErrTimeout, t.Key.Name, timeout)
+			return t.acquireError(err)
 		}
 		c.err = nil
 		b.pipe.do(c)
@@ -134,7 +130,7 @@ func (g *Gateway) Serve(ctx *fasthttp.RequestCtx) error {
 		if c.err == nil {
 			break
 		}
-		err := g.failed(t, b, c.err, timeout)
+		err = g.failed(t, b, c.err, timeout)
 		// A call that never started is safe to send once more; the failed
 		// instance is out of service by now.
 		if attempt == 0 && (c.err == errNotSent || c.err == errNotExecuted) {
@@ -158,6 +154,20 @@ func (g *Gateway) Serve(ctx *fasthttp.RequestCtx) error {
 }
 
 var invokeTarget = []byte("/invoke")
+
+// acquireError says why a call got no instance.
+func (t *Target) acquireError(err error) error {
+	lim := t.limits.Load()
+	switch err {
+	case errClosed:
+		return fmt.Errorf("%w: %s was unloaded", platform.ErrRouteNotFound, t.Key.Name)
+	case errQueueFull:
+		return fmt.Errorf("%w: %d calls of %s are already waiting for an instance", platform.ErrOverloaded, lim.QueueLength, t.Key.Name)
+	case errQueueTimeout:
+		return fmt.Errorf("%w: no instance of %s became free in time", platform.ErrOverloaded, t.Key.Name)
+	}
+	return err
+}
 
 // failed turns a pipe error into the error the caller gets and takes the
 // backend out of service: every such error means the instance is dead or

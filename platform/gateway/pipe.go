@@ -268,9 +268,9 @@ func (p *pipe) headAge(now int64) time.Duration {
 	return time.Duration(now - since)
 }
 
-func (p *pipe) close() { p.fail(errClosed) }
+func (p *pipe) close() { p.fail(errPipeClosed) }
 
-var errClosed = errors.New("closed")
+var errPipeClosed = errors.New("closed")
 
 func isTimeout(err error) bool {
 	var ne net.Error

@@ -23,7 +23,7 @@ func TestWaitersFIFO(t *testing.T) {
 	got := make(chan int, n)
 	for i := range n {
 		go func() {
-			if b, ok := tg.acquire(time.Now().Add(5 * time.Second)); ok && b != nil {
+			if b, err := tg.acquire(time.Now().Add(5 * time.Second)); err == nil && b != nil {
 				got <- i
 			}
 		}()
@@ -190,7 +190,7 @@ func TestStats(t *testing.T) {
 		return err == nil
 	}
 	g, tg, _ := served(t, h, time.Second)
-	if s := tg.Stats(); s != (Stats{Instances: 1}) {
+	if s := tg.Stats(); s != (Stats{Instances: 1, Idle: 1}) {
 		t.Errorf("fresh Stats = %+v", s)
 	}
 	for range 3 {
