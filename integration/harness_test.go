@@ -65,6 +65,9 @@ type Options struct {
 	Env      map[string]string
 	// Dirs reuses the folders (and namespace) of an earlier API, to restart it.
 	Dirs *API
+	// Pool keeps pre-warmed instances (STARGATE_POOL_SIZE); 0 starts every
+	// instance cold, which keeps container counts simple to assert.
+	Pool int
 }
 
 // API is one running stargate process.
@@ -96,7 +99,10 @@ func StartAPI(t *testing.T, opts Options) *API {
 		if err := os.MkdirAll(filepath.Join(a.Uploads, "results"), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() { removeNamespace(t, a.Namespace) })
+		t.Cleanup(func() {
+			removeNamespace(t, a.Namespace)
+			unmountUnder(a.Data) // a killed API leaves its slot mounts
+		})
 	}
 	a.Addr = freeAddr(t)
 	a.URL = "http://" + a.Addr
@@ -107,7 +113,8 @@ func StartAPI(t *testing.T, opts Options) *API {
 		"STARGATE_NAMESPACE="+a.Namespace,
 		"STARGATE_LOG_LEVEL=debug",
 	)
-	env = filterEnv(env, "STARGATE_API_KEY", "REDIS_URL")
+	env = filterEnv(env, "STARGATE_API_KEY", "REDIS_URL", "STARGATE_POOL_SIZE")
+	env = append(env, fmt.Sprintf("STARGATE_POOL_SIZE=%d", opts.Pool))
 	if !opts.NoKey {
 		env = append(env, "STARGATE_API_KEY="+testKey)
 	}
@@ -426,4 +433,22 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// unmountUnder lazily unmounts every mount below dir, deepest first.
+func unmountUnder(dir string) {
+	data, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return
+	}
+	var mounts []string
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 4 && (f[4] == dir || strings.HasPrefix(f[4], dir+"/")) {
+			mounts = append(mounts, f[4])
+		}
+	}
+	for i := len(mounts) - 1; i >= 0; i-- {
+		_ = syscall.Unmount(mounts[i], syscall.MNT_DETACH)
+	}
 }

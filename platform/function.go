@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -151,6 +152,15 @@ func (f *Function) CheckKey() error {
 		}
 	}
 	return nil
+}
+
+// Stamp changes whenever anything that decides how the function is served
+// changes: replicas sharing a store compare stamps to learn what to reload.
+func (f *Function) Stamp() string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%d\x00%d\x00%d\x00%t\x00%+v\x00%d", f.Revision, f.Type,
+		f.TimeoutSeconds, f.MemoryMB, f.LoadedAt.UnixNano(), f.ShortRoute, f.Scaling, len(f.Files))
+	return hex.EncodeToString(h.Sum(nil))[:20]
 }
 
 // Timeout is the longest one call may take.

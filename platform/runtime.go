@@ -9,6 +9,9 @@ import (
 const (
 	RoleFunction = "function"
 	RoleChecker  = "checker"
+	// RolePool is a pre-warmed instance no function has been given yet (or,
+	// once given one, that the platform records as serving it).
+	RolePool = "pool"
 )
 
 // InstanceSpec is everything a Runtime needs to start one instance. The
@@ -30,9 +33,13 @@ type InstanceSpec struct {
 	// SandboxDir is the function's sandbox, mounted read-only at /sandbox,
 	// the working directory. Empty for none.
 	SandboxDir string
-	MemoryMB   int
-	NanoCPUs   int64
-	PidsLimit  int64
+	// SlotDir, for a pre-warmed instance, is mounted read-only at /slot
+	// with slave propagation: the function's code and sandbox are mounted
+	// into it on the host when the instance is handed out.
+	SlotDir   string
+	MemoryMB  int
+	NanoCPUs  int64
+	PidsLimit int64
 }
 
 // Instance is one running container serving one function revision (or the
@@ -44,6 +51,7 @@ type Instance struct {
 	Revision  string
 	SocketDir string
 	CodeDir   string
+	SlotDir   string
 	StartedAt time.Time
 }
 

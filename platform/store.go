@@ -24,3 +24,11 @@ type Store interface {
 	// Close releases the store's resources.
 	Close() error
 }
+
+// Changes is a Store that several API processes share: it tells cheaply
+// what changed, so that each replica serves what the others load and
+// unload.
+type Changes interface {
+	// Versions returns the Stamp of every stored function.
+	Versions(ctx context.Context) (map[FunctionKey]string, error)
+}

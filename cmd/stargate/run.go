@@ -112,7 +112,7 @@ func run(ctx context.Context, getenv func(string) string) error {
 			}
 			go sidecar.Run(bg)
 		}
-		restore(bg, ctrl, srv, log)
+		restore(bg, ctrl, srv, cfg, log)
 	}()
 
 	select {
@@ -140,12 +140,16 @@ func run(ctx context.Context, getenv func(string) string) error {
 }
 
 // restore brings back every stored function, retrying while the engine or
-// the store cannot be reached, then reports ready.
-func restore(ctx context.Context, ctrl *controller.Controller, srv *api.Server, log *slog.Logger) {
+// the store cannot be reached, then fills the pool and reports ready.
+func restore(ctx context.Context, ctrl *controller.Controller, srv *api.Server, cfg config.Config, log *slog.Logger) {
 	delay := 500 * time.Millisecond
 	for {
 		err := ctrl.Restore(ctx)
 		if err == nil {
+			pool := controller.PoolOptions{Size: cfg.PoolSize, MemoryMB: config.DefaultMemoryMB, Preload: cfg.PoolPreload}
+			if err := ctrl.StartPool(pool); err != nil {
+				log.Warn("no pre-warmed instances: every instance starts cold", "err", err)
+			}
 			srv.SetReady()
 			return
 		}
@@ -161,7 +165,9 @@ func restore(ctx context.Context, ctrl *controller.Controller, srv *api.Server, 
 
 func openStore(ctx context.Context, cfg config.Config) (platform.Store, string, error) {
 	if cfg.RedisURL != "" {
-		s, err := redis.New(ctx, cfg.RedisURL)
+		// Open, not New: the API starts with Redis down and /health says
+		// so until restore succeeds.
+		s, err := redis.Open(cfg.RedisURL)
 		if err != nil {
 			return nil, "", fmt.Errorf("REDIS_URL: %w", err)
 		}

@@ -43,6 +43,7 @@ type Config struct {
 	QueueLength  int           // STARGATE_QUEUE_LENGTH: calls waiting per function before 429
 	QueueTimeout time.Duration // STARGATE_QUEUE_TIMEOUT: longest wait for an instance before 429
 	PoolSize     int           // STARGATE_POOL_SIZE: pre-warmed generic instances; 0 disables
+	PoolPreload  string        // STARGATE_POOL_PRELOAD: modules pre-warmed instances import
 }
 
 // Defaults and maxima of per-function settings, fixed by the API contract.
@@ -81,6 +82,7 @@ func Load(getenv func(string) string) (Config, error) {
 		QueueLength:   100,
 		QueueTimeout:  10 * time.Second,
 		PoolSize:      2,
+		PoolPreload:   "numpy,PIL.Image",
 	}
 	r := reader{getenv: getenv}
 	r.str("STARGATE_ADDR", &c.Addr, validAddr)
@@ -109,6 +111,7 @@ func Load(getenv func(string) string) (Config, error) {
 	r.count("STARGATE_QUEUE_LENGTH", &c.QueueLength, 0, 100000)
 	r.duration("STARGATE_QUEUE_TIMEOUT", &c.QueueTimeout)
 	r.count("STARGATE_POOL_SIZE", &c.PoolSize, 0, 64)
+	r.str("STARGATE_POOL_PRELOAD", &c.PoolPreload, validModules)
 	if r.err != nil {
 		return Config{}, r.err
 	}
@@ -241,6 +244,17 @@ func validRedisURL(v string) error {
 func validNamespace(v string) error {
 	if len(v) > 63 || strings.Trim(v, "abcdefghijklmnopqrstuvwxyz0123456789-") != "" {
 		return fmt.Errorf("want up to 63 lowercase letters, digits and dashes, got %q", v)
+	}
+	return nil
+}
+
+func validModules(v string) error {
+	for _, m := range strings.Split(v, ",") {
+		for _, part := range strings.Split(strings.TrimSpace(m), ".") {
+			if part == "" || strings.Trim(part, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != "" {
+				return fmt.Errorf("want comma-separated module names such as numpy,PIL.Image, got %q", v)
+			}
+		}
 	}
 	return nil
 }

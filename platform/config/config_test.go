@@ -47,6 +47,7 @@ func TestLoadDefaults(t *testing.T) {
 		QueueLength:   100,
 		QueueTimeout:  10 * time.Second,
 		PoolSize:      2,
+		PoolPreload:   "numpy,PIL.Image",
 	}
 	if got != want {
 		t.Errorf("Load(empty) =\n%+v\nwant\n%+v", got, want)
@@ -80,6 +81,7 @@ func TestLoadEveryVariable(t *testing.T) {
 		"STARGATE_QUEUE_LENGTH":       "0",
 		"STARGATE_QUEUE_TIMEOUT":      "2s",
 		"STARGATE_POOL_SIZE":          "0",
+		"STARGATE_POOL_PRELOAD":       "json,PIL.Image",
 	}))
 	if err != nil {
 		t.Fatalf("Load: %v", err)
@@ -107,6 +109,7 @@ func TestLoadEveryVariable(t *testing.T) {
 		QueueLength:   0,
 		QueueTimeout:  2 * time.Second,
 		PoolSize:      0,
+		PoolPreload:   "json,PIL.Image",
 	}
 	if got != want {
 		t.Errorf("Load =\n%+v\nwant\n%+v", got, want)
@@ -179,6 +182,7 @@ func TestLoadRejectsInvalidValues(t *testing.T) {
 		{"STARGATE_QUEUE_LENGTH", "-1"},
 		{"STARGATE_QUEUE_TIMEOUT", "soon"},
 		{"STARGATE_POOL_SIZE", "65"},
+		{"STARGATE_POOL_PRELOAD", "os;rm -rf /"},
 		{"STARGATE_INSTANCE_PIDS", "7"},
 		{"STARGATE_INSTANCE_PIDS", "4097"},
 		{"STARGATE_INSTANCE_PIDS", "1.5"},

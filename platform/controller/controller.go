@@ -59,6 +59,11 @@ type Controller struct {
 	loaded map[platform.FunctionKey]*entry
 
 	instances atomic.Int64 // running or starting, for the platform-wide cap
+	pool      *pool        // nil: every start is cold
+	syncStart sync.Once
+
+	warmStarts         atomic.Int64 // instances handed out from the pool
+	coldInstanceStarts atomic.Int64 // instances created for a function
 
 	ctx    context.Context // ends at shutdown; background work follows it
 	cancel context.CancelFunc
@@ -309,21 +314,32 @@ func (c *Controller) rescale(ctx context.Context, fn *platform.Function) (bool, 
 		cur = e.fn
 	}
 	c.mu.RUnlock()
-	if e == nil || len(e.target.Backends()) == 0 ||
-		cur.Revision != fn.Revision || cur.MemoryMB != fn.MemoryMB || cur.Type != fn.Type || cur.ShortRoute != fn.ShortRoute {
+	if e == nil || len(e.target.Backends()) == 0 || !sameInstances(&cur, fn) {
 		return false, nil
 	}
 	if err := c.store.Save(ctx, *fn); err != nil {
 		return true, err
 	}
+	c.applyScaling(e, *fn)
+	return true, nil
+}
+
+// sameInstances reports whether instances of cur can serve next as they
+// are: same code, memory and routes.
+func sameInstances(cur, next *platform.Function) bool {
+	return cur.Revision == next.Revision && cur.MemoryMB == next.MemoryMB && cur.Type == next.Type && cur.ShortRoute == next.ShortRoute
+}
+
+// applyScaling takes fn's timeout and scaling settings into use for the
+// running instances of e.
+func (c *Controller) applyScaling(e *entry, fn platform.Function) {
 	c.mu.Lock()
-	e.fn = *fn
+	e.fn = fn
 	c.mu.Unlock()
 	e.target.SetTimeout(fn.Timeout())
-	e.target.SetLimits(c.limits(*fn))
+	e.target.SetLimits(c.limits(fn))
 	c.log.Info("function rescaled", "function", fn.Key().String(), "min", fn.Scaling.MinInstances,
 		"max", fn.Scaling.MaxInstances, "concurrency", fn.Scaling.Concurrency)
-	return true, nil
 }
 
 // shortOwner returns who, other than key, serves path here.
@@ -357,6 +373,9 @@ func (c *Controller) activate(fn platform.Function, backends []*gateway.Backend)
 	e.target.SetTimeout(fn.Timeout())
 	e.target.SetLimits(c.limits(fn))
 	retired := e.target.Replace(backends)
+	for _, b := range backends {
+		c.watch(e.target, b)
+	}
 	c.gw.Set(e.target, fn.Paths()...)
 	if stale := minus(oldPaths, fn.Paths()); len(stale) > 0 {
 		c.gw.RemovePaths(e.target, stale...)
@@ -385,18 +404,28 @@ func (c *Controller) Unload(ctx context.Context, key platform.FunctionKey) error
 			return err
 		}
 	}
-	if e == nil {
-		return nil
+	if e != nil {
+		c.drop(e)
 	}
+	return nil
+}
+
+// drop stops serving a loaded function here: routes first (404 at once),
+// then its instances, after calls in flight had a moment to finish. The
+// caller holds the function's key lock.
+func (c *Controller) drop(e *entry) {
+	key := e.target.Key
 	c.mu.Lock()
+	if c.loaded[key] != e {
+		c.mu.Unlock()
+		return
+	}
 	delete(c.loaded, key)
 	c.mu.Unlock()
 	c.gw.Remove(e.target)
 	retired := e.target.Close()
-	// Calls in flight get a moment to finish; the caller waits for removal.
 	c.drainAndStop(retired, min(e.fn.Timeout(), 5*time.Second))
 	c.log.Info("function unloaded", "function", key.String())
-	return nil
 }
 
 // onFailure is the gateway's report of a backend that failed: find out why
@@ -430,6 +459,23 @@ func (c *Controller) replace(t *gateway.Target, failed *gateway.Backend, cause e
 	if e != nil && e.target == t {
 		c.topUp(e, 1)
 	}
+}
+
+// watch notices an instance that dies while idle (killed, out of memory,
+// crashed) and has it replaced, without waiting for a call to fail on it.
+func (c *Controller) watch(t *gateway.Target, b *gateway.Backend) {
+	c.goBackground(func() {
+		select {
+		case <-b.Lost():
+		case <-c.ctx.Done():
+			return
+		}
+		// A backend retired on purpose (reload, idle, unload) or by a
+		// failed call is someone else's business already.
+		if t.Retire(b) {
+			c.replace(t, b, &platform.DiedError{Reason: "the connection to the instance broke"})
+		}
+	})
 }
 
 func (c *Controller) goBackground(fn func()) {

@@ -53,6 +53,22 @@ func PythonInstance(image string, fn *platform.Function, dirs InstanceDirs, nano
 func (c *Controller) startInstance(ctx context.Context, fn *platform.Function) (*gateway.Backend, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.opts.StartTimeout)
 	defer cancel()
+	c.mu.RLock()
+	p := c.pool
+	c.mu.RUnlock()
+	if p != nil {
+		b, err := p.take(ctx, fn)
+		switch {
+		case b != nil:
+			c.warmStarts.Add(1)
+			return b, nil
+		case errors.Is(err, platform.ErrRejected), errors.Is(err, platform.ErrNotFound):
+			return nil, err // the function's own fault: a cold start would fail alike
+		case err != nil:
+			c.log.Warn("pre-warmed instance failed; starting cold", "function", fn.Key().String(), "err", err)
+		}
+	}
+	c.coldInstanceStarts.Add(1)
 	if !c.reserve() {
 		return nil, c.errAtCapacity()
 	}
@@ -103,30 +119,38 @@ func (c *Controller) awaitReady(ctx context.Context, fn *platform.Function, inst
 		return nil, fmt.Errorf("%w: instance of %s did not start: %v", platform.ErrUnavailable, fn.Name, err)
 	}
 	b, err := gateway.Dial(ctx, inst, c.backendOpts())
-	if err == nil {
-		err = b.Ready(ctx)
-		if err != nil {
-			b.Close()
-		}
+	if err != nil {
+		return nil, fmt.Errorf("%w: instance of %s did not answer: %v", platform.ErrUnavailable, fn.Name, err)
 	}
+	if err := c.ready(ctx, fn, b, b.Ready); err != nil {
+		b.Close()
+		return nil, err
+	}
+	return b, nil
+}
+
+// ready has a started instance import its function (ask) and maps what the
+// runtime answers to the platform's errors.
+func (c *Controller) ready(ctx context.Context, fn *platform.Function, b *gateway.Backend, ask func(context.Context) error) error {
+	err := ask(ctx)
 	var re *gateway.ReadyError
 	switch {
 	case err == nil:
-		return b, nil
+		return nil
 	case errors.As(err, &re) && re.Code == "import_failed":
-		return nil, &platform.RejectedError{Violations: []platform.Violation{{
+		return &platform.RejectedError{Violations: []platform.Violation{{
 			File: fn.Module + ".py", Rule: "import-error", Line: tracebackLine(re.Details, fn.Module+".py"),
 			Message: "the module raised while being imported: " + re.Message,
 		}}}
 	case errors.As(err, &re) && re.Code == "function_not_found":
-		return nil, fmt.Errorf("%w: %s", platform.ErrFunctionNotFound, re.Message)
+		return fmt.Errorf("%w: %s", platform.ErrFunctionNotFound, re.Message)
 	case errors.As(err, &re):
-		return nil, fmt.Errorf("instance of %s is not ready: %s", fn.Name, re.Message)
+		return fmt.Errorf("instance of %s is not ready: %s", fn.Name, re.Message)
 	}
-	if died := c.diedWhileStarting(ctx, fn, inst.ID); died != nil {
-		return nil, died
+	if died := c.diedWhileStarting(ctx, fn, b.ID()); died != nil {
+		return died
 	}
-	return nil, fmt.Errorf("%w: instance of %s did not answer: %v", platform.ErrUnavailable, fn.Name, err)
+	return fmt.Errorf("%w: instance of %s did not answer: %v", platform.ErrUnavailable, fn.Name, err)
 }
 
 // diedWhileStarting returns a *platform.DiedError when the instance's
@@ -191,6 +215,7 @@ func (c *Controller) stopInstance(inst platform.Instance) {
 	if err := sockdir.Remove(inst.SocketDir); err != nil {
 		c.log.Warn("remove socket folder", "err", err)
 	}
+	c.releaseSlot(inst)
 	c.code.release(inst.CodeDir)
 	c.unreserve()
 }

@@ -11,6 +11,7 @@ import (
 
 	"stargate/platform"
 	"stargate/platform/gateway"
+	"stargate/platform/slots"
 )
 
 // Restore serves every function the store holds. Instances left running by
@@ -28,8 +29,18 @@ func (c *Controller) Restore(ctx context.Context) error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	byKey := map[platform.FunctionKey][]platform.Instance{}
-	for _, inst := range insts {
-		if inst.Role == platform.RoleFunction {
+	for i, inst := range insts {
+		if inst.Role == platform.RolePool {
+			// A pre-warmed instance that was handed out serves the
+			// function its record names; its labels cannot say.
+			a, ok := readAssignment(inst)
+			if !ok {
+				continue
+			}
+			inst.Function, inst.Revision, inst.CodeDir = a.Function, a.Revision, a.CodeDir
+			insts[i] = inst
+		}
+		if inst.Role == platform.RoleFunction || inst.Role == platform.RolePool {
 			byKey[inst.Function] = append(byKey[inst.Function], inst)
 		}
 	}
@@ -41,9 +52,6 @@ func (c *Controller) Restore(ctx context.Context) error {
 	)
 	for i := range fns {
 		fn := fns[i]
-		if fn.Scaling.MaxInstances == 0 { // stored before scaling existed
-			fn.Scaling, _ = (&LoadRequest{}).scaling(c.opts.MaxInstances)
-		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -69,16 +77,27 @@ func (c *Controller) Restore(ctx context.Context) error {
 		}()
 	}
 	wg.Wait()
+	keepSlots := map[string]bool{}
 	for _, inst := range insts {
-		if inst.Role == platform.RoleFunction && !adopted[inst.ID] {
-			if err := c.rt.Stop(ctx, inst.ID); err != nil {
-				c.log.Warn("remove stale instance", "container", shortID(inst.ID), "err", err)
-			}
+		if inst.Role != platform.RoleFunction && inst.Role != platform.RolePool {
+			continue
 		}
+		if adopted[inst.ID] {
+			if inst.SlotDir != "" {
+				keepSlots[filepath.Base(inst.SlotDir)] = true
+			}
+			continue
+		}
+		if err := c.rt.Stop(ctx, inst.ID); err != nil {
+			c.log.Warn("remove stale instance", "container", shortID(inst.ID), "err", err)
+		}
+		c.releaseSlot(inst)
 	}
+	slots.At(filepath.Join(c.opts.DataDir, "slots")).Sweep(keepSlots)
 	c.sweepSocketDirs(adopted, insts)
 	c.code.sweep()
 	c.log.Info("restored", "functions", len(fns), "adopted", len(adopted))
+	c.syncStart.Do(func() { c.goBackground(func() { c.syncReplicas(500 * time.Millisecond) }) })
 	return nil
 }
 
@@ -158,6 +177,24 @@ func (c *Controller) Shutdown(ctx context.Context) error {
 	case <-done:
 	case <-ctx.Done():
 		return errors.New("shutdown: background work did not finish")
+	}
+	// A start cut short by the shutdown may have left a container the
+	// engine created anyway: remove whatever is left of this platform.
+	if insts, err := c.rt.List(ctx); err == nil {
+		for _, inst := range insts {
+			if inst.Role == platform.RoleFunction || inst.Role == platform.RolePool {
+				_ = c.rt.Stop(ctx, inst.ID)
+				c.releaseSlot(inst)
+			}
+		}
+	}
+	c.mu.RLock()
+	p := c.pool
+	c.mu.RUnlock()
+	if p != nil {
+		if err := p.slots.Close(); err != nil {
+			c.log.Warn("unmount slots", "err", err)
+		}
 	}
 	return nil
 }

@@ -116,7 +116,9 @@ func (c *Controller) grow(e *entry, demanded bool) {
 	c.mu.RUnlock()
 	if stale || !t.Add(b) {
 		c.stopBackend(b) // unloaded or reloaded meanwhile
+		return
 	}
+	c.watch(t, b)
 }
 
 // Back-off between failed starts of one function.

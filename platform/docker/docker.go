@@ -35,6 +35,7 @@ const (
 	LabelRevision  = "io.stargate.revision"
 	LabelSocketDir = "io.stargate.socket-dir"
 	LabelCodeDir   = "io.stargate.code-dir"
+	LabelSlotDir   = "io.stargate.slot-dir"
 	platformName   = "stargate"
 )
 
@@ -43,6 +44,7 @@ const (
 	SocketMount  = "/run/stargate"
 	CodeMount    = "/code"
 	SandboxMount = "/sandbox"
+	SlotMount    = "/slot"
 	// UnprivilegedUser is nobody:nogroup on Debian.
 	UnprivilegedUser = "65534:65534"
 )
@@ -119,6 +121,7 @@ func (r *Runtime) Start(ctx context.Context, spec platform.InstanceSpec) (platfo
 		Revision:  spec.Revision,
 		SocketDir: spec.SocketDir,
 		CodeDir:   spec.CodeDir,
+		SlotDir:   spec.SlotDir,
 		StartedAt: time.Now(),
 	}, nil
 }
@@ -137,6 +140,7 @@ func (r *Runtime) containerConfig(spec platform.InstanceSpec) (*container.Config
 		LabelRevision:  spec.Revision,
 		LabelSocketDir: spec.SocketDir,
 		LabelCodeDir:   spec.CodeDir,
+		LabelSlotDir:   spec.SlotDir,
 	}
 	workdir := "/"
 	mounts := []mount.Mount{{
@@ -154,6 +158,12 @@ func (r *Runtime) containerConfig(spec platform.InstanceSpec) (*container.Config
 	if spec.SandboxDir != "" {
 		mounts = append(mounts, readOnlyBind(spec.SandboxDir, SandboxMount))
 		workdir = SandboxMount
+	}
+	if spec.SlotDir != "" {
+		slot := readOnlyBind(spec.SlotDir, SlotMount)
+		// Mounts made under the slot on the host later appear inside.
+		slot.BindOptions.Propagation = mount.PropagationRSlave
+		mounts = append(mounts, slot)
 	}
 	memory := int64(spec.MemoryMB) << 20
 	pids := spec.PidsLimit
@@ -249,6 +259,7 @@ func (r *Runtime) List(ctx context.Context) ([]platform.Instance, error) {
 			Revision:  l[LabelRevision],
 			SocketDir: l[LabelSocketDir],
 			CodeDir:   l[LabelCodeDir],
+			SlotDir:   l[LabelSlotDir],
 			StartedAt: time.Unix(c.Created, 0),
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/url"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -92,6 +93,17 @@ func (b *Backend) Inflight() int { return int(b.inflight.Load()) }
 // Broken reports whether the connection to the instance failed.
 func (b *Backend) Broken() bool { return b.pipe.broken() }
 
+// Lost is closed when the connection to the instance fails, with or
+// without a call in flight: an instance that dies idle is noticed at once.
+func (b *Backend) Lost() <-chan struct{} { return b.pipe.lost() }
+
+// Err is why the connection failed, once Lost is closed.
+func (b *Backend) Err() error {
+	b.pipe.mu.Lock()
+	defer b.pipe.mu.Unlock()
+	return b.pipe.err
+}
+
 // pipelinable reports whether one more call may be queued inside the
 // instance now, behind the ones it has.
 func (b *Backend) pipelinable(now int64) bool {
@@ -129,10 +141,19 @@ var (
 // Ready asks the instance to import its function. It returns a *ReadyError
 // when the runtime answered that it cannot serve it, and other errors when it
 // did not answer.
-func (b *Backend) Ready(ctx context.Context) error {
+func (b *Backend) Ready(ctx context.Context) error { return b.ready(ctx, nil) }
+
+// Assign gives a pre-warmed instance its function (whose files the platform
+// has just mounted into its slot) and waits until it is ready, as Ready.
+func (b *Backend) Assign(ctx context.Context, module, function string) error {
+	q := url.Values{"module": {module}, "function": {function}}
+	return b.ready(ctx, []byte(q.Encode()))
+}
+
+func (b *Backend) ready(ctx context.Context, query []byte) error {
 	c := getCall()
 	defer putCall(c)
-	c.method, c.target = methodGET, readyTarget
+	c.method, c.target, c.query = methodGET, readyTarget, query
 	c.timeout = 30 * time.Second
 	if deadline, ok := ctx.Deadline(); ok {
 		c.timeout = time.Until(deadline)

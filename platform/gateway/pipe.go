@@ -32,8 +32,9 @@ type pipe struct {
 
 	mu       sync.Mutex
 	pending  []*call
-	err      error  // set once; the pipe is then dead
-	wbuf     []byte // requests not yet written
+	err      error         // set once; the pipe is then dead
+	dead     chan struct{} // closed when err is set
+	wbuf     []byte        // requests not yet written
 	spare    []byte
 	flushing bool // a caller is writing wbuf out
 
@@ -91,7 +92,7 @@ type badResponse struct{ reason string }
 func (e *badResponse) Error() string { return "bad answer from the instance: " + e.reason }
 
 func newPipe(conn net.Conn, maxBody int) *pipe {
-	p := &pipe{conn: conn, maxBody: maxBody}
+	p := &pipe{conn: conn, maxBody: maxBody, dead: make(chan struct{})}
 	// Until calls have been timed, assume they are slow: nothing queues.
 	p.service.Store(int64(maxQueueWait))
 	go p.readLoop(bufio.NewReaderSize(conn, 32<<10))
@@ -225,6 +226,7 @@ func (p *pipe) fail(err error) {
 	p.mu.Lock()
 	if p.err == nil {
 		p.err = err
+		close(p.dead)
 	}
 	calls := p.pending
 	p.pending = nil
@@ -248,6 +250,9 @@ func (p *pipe) fail(err error) {
 		c.done <- struct{}{}
 	}
 }
+
+// lost is closed when the pipe dies.
+func (p *pipe) lost() <-chan struct{} { return p.dead }
 
 // broken reports whether the pipe is dead.
 func (p *pipe) broken() bool {

@@ -62,6 +62,20 @@ func WithPrefix(prefix string) Option {
 // outages return errors wrapping platform.ErrUnavailable; the client
 // reconnects by itself when the server is back.
 func New(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
+	s, err := Open(rawURL, opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Ping(ctx); err != nil {
+		s.client.Close()
+		return nil, fmt.Errorf("connect %s: %w", s.client.Options().Addr, err)
+	}
+	return s, nil
+}
+
+// Open is New without the first ping: the store connects when first used,
+// so a process can start while Redis is down and catch up when it is back.
+func Open(rawURL string, opts ...Option) (*Store, error) {
 	o, err := goredis.ParseURL(rawURL)
 	if err != nil {
 		// The URL may hold a password: never repeat it.
@@ -95,20 +109,17 @@ func New(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
 	for _, opt := range opts {
 		opt(s)
 	}
-	if err := s.Ping(ctx); err != nil {
-		s.client.Close()
-		return nil, fmt.Errorf("connect %s: %w", o.Addr, err)
-	}
 	return s, nil
 }
 
 // saveScript claims a short route and writes a function, or reports who
 // holds the route and changes nothing.
 //
-//	KEYS[1] function key, KEYS[2] route key, KEYS[3] fns hash
+//	KEYS[1] function key, KEYS[2] route key, KEYS[3] fns hash, KEYS[4]
+//	versions hash
 //	ARGV[1] function key string, ARGV[2] JSON, ARGV[3] short path, or ""
 //	when the function holds none, ARGV[4] route key prefix (to release the
-//	route the function held before)
+//	route the function held before), ARGV[5] the function's stamp
 //
 // Returns {"ok"} or {"conflict", owner}.
 const saveScript = `
@@ -131,18 +142,20 @@ if claim then
 	redis.call('SET', KEYS[2], ARGV[1])
 end
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[4], ARGV[1], ARGV[5])
 return {'ok'}
 `
 
 // deleteScript removes a function and releases its route if it holds it.
 //
-//	KEYS[1] function key, KEYS[2] fns hash
+//	KEYS[1] function key, KEYS[2] fns hash, KEYS[3] versions hash
 //	ARGV[1] function key string, ARGV[2] route key prefix
 //
 // Returns 1 if the function existed, 0 if not.
 const deleteScript = `
 local path = redis.call('HGET', KEYS[2], ARGV[1])
 local existed = redis.call('DEL', KEYS[1])
+redis.call('HDEL', KEYS[3], ARGV[1])
 if not path then
 	return existed
 end
@@ -174,8 +187,8 @@ func (s *Store) Save(ctx context.Context, fn platform.Function) error {
 		path = fn.ShortPath()
 	}
 	res, err := s.save.Run(ctx, s.client,
-		[]string{s.fnKey(key), s.routeKey(path), s.indexKey()},
-		key, data, path, s.routeKey(""),
+		[]string{s.fnKey(key), s.routeKey(path), s.indexKey(), s.versionsKey()},
+		key, data, path, s.routeKey(""), fn.Stamp(),
 	).StringSlice()
 	if err != nil {
 		return wrap("save "+key, err)
@@ -216,7 +229,7 @@ func (s *Store) Delete(ctx context.Context, key platform.FunctionKey) error {
 	}
 	k := key.String()
 	n, err := s.delete.Run(ctx, s.client,
-		[]string{s.fnKey(k), s.indexKey()},
+		[]string{s.fnKey(k), s.indexKey(), s.versionsKey()},
 		k, s.routeKey(""),
 	).Int()
 	if err != nil {
@@ -281,6 +294,22 @@ func (s *Store) Close() error {
 func (s *Store) fnKey(key string) string     { return s.prefix + "fn:" + key }
 func (s *Store) routeKey(path string) string { return s.prefix + "route:" + path }
 func (s *Store) indexKey() string            { return s.prefix + "fns" }
+func (s *Store) versionsKey() string         { return s.prefix + "versions" }
+
+var _ platform.Changes = (*Store)(nil)
+
+// Versions returns every function's stamp in one round trip.
+func (s *Store) Versions(ctx context.Context) (map[platform.FunctionKey]string, error) {
+	m, err := s.client.HGetAll(ctx, s.versionsKey()).Result()
+	if err != nil {
+		return nil, wrap("versions", err)
+	}
+	out := make(map[platform.FunctionKey]string, len(m))
+	for k, v := range m {
+		out[platform.ParseKey(k)] = v
+	}
+	return out, nil
+}
 
 // wrap marks every failure but a reply from Redis as ErrUnavailable, so the
 // API answers 503: refused or dropped connections, timeouts, a closed pool,

@@ -204,3 +204,40 @@ func closedPort(t *testing.T) int {
 	l.Close()
 	return port
 }
+
+// TestVersions: replicas learn what changed from one cheap read. Every
+// save changes the function's stamp, a delete removes it.
+func TestVersions(t *testing.T) {
+	_, url := redistest.Start(t)
+	ctx := t.Context()
+	s := open(t, url, "versions:")
+	defer s.Close()
+	a := storetest.Sample("aaaa", "add", platform.TypeAPI)
+	b := storetest.Sample("bbbb", "sub", platform.TypeScan)
+	for _, fn := range []platform.Function{a, b} {
+		if err := s.Save(ctx, fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Versions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[a.Key()] != a.Stamp() || got[b.Key()] != b.Stamp() {
+		t.Fatalf("Versions = %v, want the stamps of %s and %s", got, a.Key(), b.Key())
+	}
+	a.Scaling.MaxInstances = 9
+	if err := s.Save(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Delete(ctx, b.Key()); err != nil {
+		t.Fatal(err)
+	}
+	got, err = s.Versions(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[a.Key()] != a.Stamp() {
+		t.Fatalf("after a rescale and a delete: %v", got)
+	}
+}

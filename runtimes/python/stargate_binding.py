@@ -153,6 +153,14 @@ class Binder:
                         problems = []
                     problems.append({"parameter": name, "error": e.text()})
                     continue
+                except (TypeError, ValueError, RecursionError, OverflowError) as e:
+                    # A value the annotation's own type refuses (an unhashable
+                    # dict key, nesting past the interpreter's depth): still
+                    # the caller's argument, not a failure of the runner.
+                    if problems is None:
+                        problems = []
+                    problems.append({"parameter": name, "error": _unconvertible(e)})
+                    continue
             if posonly:
                 args.append(v)
             else:
@@ -186,8 +194,19 @@ class Binder:
                         problems = []
                     problems.append({"parameter": k, "error": e.text()})
                     continue
+                except (TypeError, ValueError, RecursionError, OverflowError) as e:
+                    if problems is None:
+                        problems = []
+                    problems.append({"parameter": k, "error": _unconvertible(e)})
+                    continue
             kwargs[k] = v
         return problems
+
+
+def _unconvertible(e):
+    if isinstance(e, RecursionError):
+        return "cannot be converted: nested too deeply"
+    return "cannot be converted: %s: %s" % (type(e).__name__, str(e)[:200])
 
 
 def _annotated_target(fn):

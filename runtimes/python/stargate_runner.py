@@ -54,8 +54,8 @@ import traceback  # noqa: E402
 import types  # noqa: E402
 from urllib.parse import parse_qsl  # noqa: E402
 
-USAGE = ("usage: stargate_runner.py --socket PATH --code DIR --module NAME --function NAME "
-         "[--workdir DIR] [--max-body-bytes N]")
+USAGE = ("usage: stargate_runner.py --socket PATH --code DIR (--module NAME --function NAME | --pool "
+         "[--preload MOD,...]) [--workdir DIR] [--max-body-bytes N]")
 
 DEFAULT_WORKDIR = "/sandbox"
 DEFAULT_MAX_BODY = 32 << 20
@@ -207,11 +207,13 @@ def install_source_only_imports(code_dir):
 class Runner:
     """Loads the function and answers requests; one instance per process."""
 
-    def __init__(self, code_dir, module, function, max_body):
+    def __init__(self, code_dir, module, function, max_body, pool=False, workdir=DEFAULT_WORKDIR):
         self.code_dir = code_dir
         self.code_prefix = code_dir.rstrip(os.sep) + os.sep
         self.module = module
         self.function = function
+        self.pool = pool
+        self.workdir = workdir
         self.max_body = max_body
         self.loaded = False
         self.ready_status = 0
@@ -238,7 +240,7 @@ class Runner:
                 return self.method_not_allowed(method, path, "GET, POST", mode)
             if path == b"/_stargate/ready":
                 if method == b"GET":
-                    return self.ready(mode)
+                    return self.ready(mode, query)
                 return self.method_not_allowed(method, path, "GET", mode)
             return error_response(404, "not_found", "no route for %s %s" % (
                 method.decode("latin-1"), path.decode("latin-1")), mode)
@@ -249,11 +251,32 @@ class Runner:
         return error_response(405, "method_not_allowed", "%s is not allowed on %s (allowed: %s)" % (
             method.decode("latin-1"), path.decode("latin-1"), allowed), mode)
 
-    def ready(self, mode):
+    def ready(self, mode, query=b""):
         if not self.loaded:
+            if self.pool:
+                problem = self.assign(query)
+                if problem:
+                    return error_response(400, "bad_assignment", problem, mode)
             self.loaded = True
             self.load()
         return response(self.ready_status, self.ready_body, mode)
+
+    def assign(self, query):
+        """A pooled runner learns its function from its first ready call:
+        ?module=M&function=F. The platform mounts the function's code and
+        sandbox under /slot just before; nothing of them was read earlier.
+        Returns a problem, or None."""
+        try:
+            args = dict(parse_qsl(query.decode(), strict_parsing=True))
+        except (UnicodeDecodeError, ValueError):
+            return "the ready query must be module=M&function=F"
+        module, function = args.get("module", ""), args.get("function", "")
+        if not (module.isidentifier() and function.isidentifier()):
+            return "module and function must be identifiers"
+        self.module, self.function = module, function
+        if os.path.isdir(self.workdir):
+            os.chdir(self.workdir)
+        return None
 
     def invoke(self, query, body, mode):
         bind = self.bind
@@ -633,13 +656,18 @@ def listen(path):
 
 def parse_args(argv):
     opts = {"socket": None, "code": None, "module": None, "function": None,
-            "workdir": DEFAULT_WORKDIR, "max-body-bytes": str(DEFAULT_MAX_BODY)}
+            "workdir": DEFAULT_WORKDIR, "max-body-bytes": str(DEFAULT_MAX_BODY),
+            "pool": False, "preload": ""}
     i = 0
     while i < len(argv):
         arg = argv[i]
         name, eq, value = arg.partition("=")
         if not name.startswith("--") or name[2:] not in opts:
             raise SystemExit("stargate_runner: unknown argument %r\n%s" % (arg, USAGE))
+        if name == "--pool":
+            opts["pool"] = True
+            i += 1
+            continue
         if not eq:
             i += 1
             if i >= len(argv):
@@ -647,7 +675,8 @@ def parse_args(argv):
             value = argv[i]
         opts[name[2:]] = value
         i += 1
-    for name in ("socket", "code", "module", "function"):
+    required = ("socket", "code") if opts["pool"] else ("socket", "code", "module", "function")
+    for name in required:
         if not opts[name]:
             raise SystemExit("stargate_runner: --%s is required\n%s" % (name, USAGE))
     try:
@@ -658,11 +687,27 @@ def parse_args(argv):
     return opts
 
 
+def preload(names):
+    """Imports generic libraries before any function is known, so that a
+    pooled instance handed to a function that uses them is ready sooner.
+    Nothing of any function is involved; a library that fails to import is
+    simply not preloaded."""
+    for name in filter(None, names.split(",")):
+        try:
+            importlib.import_module(name.strip())
+        except Exception:
+            pass
+
+
 def main(argv):
     opts = parse_args(argv)
-    if os.path.isdir(opts["workdir"]):
+    if opts["pool"]:
+        preload(opts["preload"])
+        gc.collect()
+    elif os.path.isdir(opts["workdir"]):
         os.chdir(opts["workdir"])
-    runner = Runner(opts["code"], opts["module"], opts["function"], opts["max-body-bytes"])
+    runner = Runner(opts["code"], opts["module"], opts["function"], opts["max-body-bytes"],
+                    pool=opts["pool"], workdir=opts["workdir"])
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     runner.loop = loop
@@ -670,7 +715,8 @@ def main(argv):
     runner.server = loop.run_until_complete(loop.create_unix_server(lambda: Connection(runner), sock=sock))
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, runner.stop)
-    sys.stderr.write("stargate runner: serving %s.%s on %s\n" % (opts["module"], opts["function"], opts["socket"]))
+    what = "a pooled instance" if opts["pool"] else "%s.%s" % (opts["module"], opts["function"])
+    sys.stderr.write("stargate runner: serving %s on %s\n" % (what, opts["socket"]))
     while True:
         try:
             loop.run_forever()
