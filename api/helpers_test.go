@@ -71,6 +71,8 @@ func (f *fakeFunctions) Functions() []platform.Function {
 
 func (f *fakeFunctions) Count() int { return len(f.Functions()) }
 
+func (f *fakeFunctions) Pool() controller.PoolStatus { return controller.PoolStatus{Size: 2, Ready: 1} }
+
 // pingFunc is a Pinger.
 type pingFunc func(ctx context.Context) error
 

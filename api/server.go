@@ -29,6 +29,7 @@ type Functions interface {
 	Unload(ctx context.Context, key platform.FunctionKey) error
 	AutoEnhance(ctx context.Context) (controller.EnhanceReport, error)
 	Status() []controller.FunctionStatus
+	Pool() controller.PoolStatus
 	Functions() []platform.Function
 	Count() int
 }

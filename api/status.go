@@ -60,6 +60,7 @@ func (s *Server) status(c *fiber.Ctx) error {
 		"api_improvements":          groups[platform.TypeAPI],
 		"self_improvement_enabled":  s.auth.enable,
 		"agent_development_capable": true,
+		"pool":                      s.deps.Functions.Pool(),
 		"timestamp":                 time.Now().UTC().Format(time.RFC3339),
 	})
 }

@@ -1,102 +1,103 @@
 #!/usr/bin/env bash
-# make bench: a warm trivial function called through the gateway vs. the same
-# function served by a minimal single-process asyncio server on the host
-# (bench/baseline.py), measured in one run with wrk, rounds interleaved so
-# both sides see the same machine. Prints medians and ratios.
+# make bench, in three parts, each measured in one run with rounds
+# interleaved so that both sides see the same machine:
+#   1. a warm trivial function called through the gateway vs. the same
+#      function served by a minimal single-process asyncio server on the host
+#      (bench/baseline.py), one instance;
+#   2. cold start: load -> first response with pre-warmed instances, without,
+#      and a bare `docker run --rm --network none` of the runtime image;
+#   3. throughput of the function on 1, 2 and 4 instances.
 #
-#   ROUNDS=5 DURATION=5s make bench
+#   ROUNDS=5 DURATION=5s make bench        PARTS="1 3" make bench
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${ROUNDS:-3}
 duration=${DURATION:-5s}
 conns=${CONNS:-8}
+parts=${PARTS:-1 2 3}
 
 command -v wrk >/dev/null || { echo "wrk is missing: run deploy/install-deps.sh" >&2; exit 1; }
 work=$(mktemp -d /tmp/stargate-bench.XXXXXX)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-api_port=$(free_port)
-direct_port=$(free_port)
 key=bench-key-$(date +%s)-0123456789
-
+pids=()
 cleanup() {
-	[ -n "${api_pid:-}" ] && kill -TERM "$api_pid" 2>/dev/null && wait "$api_pid" 2>/dev/null || true
-	[ -n "${direct_pid:-}" ] && kill "$direct_pid" 2>/dev/null || true
+	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
-mkdir -p "$work/uploads/results/bench0001"
-cat >"$work/uploads/results/bench0001/bench.py" <<'PY'
-def hello(name: str = "world"):
-    return {"hello": name}
-PY
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-STARGATE_ADDR=127.0.0.1:$api_port STARGATE_API_KEY=$key UPLOADS_DIR=$work/uploads \
-	STARGATE_DATA_DIR=$work/state STARGATE_NAMESPACE=bench STARGATE_LOG_LEVEL=warn \
-	bin/stargate 2>"$work/stargate.log" &
-api_pid=$!
-python3 bench/baseline.py "$direct_port" &
-direct_pid=$!
-
-for _ in $(seq 1 600); do
-	curl -fs "http://127.0.0.1:$api_port/health" >/dev/null 2>&1 && break
-	sleep 0.1
-done
-curl -fsS -X POST "http://127.0.0.1:$api_port/self-improve/load" -H "Authorization: Bearer $key" \
-	-H 'Content-Type: application/json' \
-	-d '{"visible_pixel_hash":"bench0001","function_name":"hello","module_name":"bench","improvement_type":"api","max_instances":1}' >/dev/null \
-	|| { echo "load failed:"; cat "$work/stargate.log"; exit 1; }
-
-gateway="http://127.0.0.1:$api_port/improved/api/hello?name=x"
-direct="http://127.0.0.1:$direct_port/?name=x"
-curl -fsS "$gateway" >/dev/null && curl -fsS "$direct" >/dev/null
-# Warm both paths (connection pools, caches, CPU frequency).
-wrk -t1 -c"$conns" -d2s "$gateway" >/dev/null
-wrk -t1 -c"$conns" -d2s "$direct" >/dev/null
-
-out=$work/results
-: >"$out"
-for r in $(seq 1 "$rounds"); do
-	for side in gateway direct; do
-		url=${!side}
-		wrk -t1 -c1 -d"$duration" --latency "$url" | sed "s/^/$side c1 /" >>"$out"
-		wrk -t1 -c"$conns" -d"$duration" --latency "$url" | sed "s/^/$side c$conns /" >>"$out"
-		wrk -t1 -c32 -d"$duration" --latency "$url" | sed "s/^/$side c32 /" >>"$out"
+# start_api NAME [ENV...]: starts bin/stargate with its own folders; sets
+# $url and $uploads.
+start_api() {
+	local name=$1
+	shift
+	local port
+	port=$(free_port)
+	uploads=$work/$name/uploads
+	mkdir -p "$uploads/results"
+	env STARGATE_ADDR=127.0.0.1:$port STARGATE_API_KEY=$key UPLOADS_DIR=$uploads \
+		STARGATE_DATA_DIR=$work/$name/state STARGATE_NAMESPACE=bench-$name STARGATE_LOG_LEVEL=warn "$@" \
+		bin/stargate 2>"$work/$name.log" &
+	pids+=($!)
+	url=http://127.0.0.1:$port
+	for _ in $(seq 1 600); do
+		curl -fs "$url/health" >/dev/null 2>&1 && return 0
+		sleep 0.1
 	done
-	echo "round $r of $rounds done" >&2
-done
+	echo "$name did not start:" >&2
+	cat "$work/$name.log" >&2
+	exit 1
+}
 
-python3 - "$out" "$conns" <<'PY'
-import re, statistics, sys
-path, conns = sys.argv[1], sys.argv[2]
-unit = {"us": 1e-3, "ms": 1.0, "s": 1e3}
-data = {}
-for line in open(path):
-    side, c, rest = line.split(" ", 2)
-    m = re.match(r"\s+50%\s+([\d.]+)(us|ms|s)", rest)
-    if m:
-        data.setdefault((side, c, "p50"), []).append(float(m.group(1)) * unit[m.group(2)])
-    m = re.match(r"\s+99%\s+([\d.]+)(us|ms|s)", rest)
-    if m:
-        data.setdefault((side, c, "p99"), []).append(float(m.group(1)) * unit[m.group(2)])
-    m = re.match(r"Requests/sec:\s+([\d.]+)", rest)
-    if m:
-        data.setdefault((side, c, "rps"), []).append(float(m.group(1)))
-med = {k: statistics.median(v) for k, v in data.items()}
-cN = "c" + conns
-print()
-print("%-34s %12s %12s %10s" % ("median of %d rounds" % len(data[("gateway", "c1", "rps")]), "gateway", "direct", "ratio"))
-for label, key, fmt in [
-    ("p50 latency, 1 connection (ms)", ("c1", "p50"), "%.3f"),
-    ("p99 latency, 1 connection (ms)", ("c1", "p99"), "%.3f"),
-    ("throughput, 1 connection (req/s)", ("c1", "rps"), "%.0f"),
-    ("p50 latency, %s connections (ms)" % conns, (cN, "p50"), "%.3f"),
-    ("throughput, %s connections (req/s)" % conns, (cN, "rps"), "%.0f"),
-    ("throughput, 32 connections (req/s)", ("c32", "rps"), "%.0f"),
-]:
-    g, d = med[("gateway",) + key], med[("direct",) + key]
-    print("%-34s %12s %12s %9.2fx" % (label, fmt % g, fmt % d, g / d))
-print()
-print("p50 overhead at 1 connection: %+.3f ms (goal <= 0.100)" % (med[("gateway", "c1", "p50")] - med[("direct", "c1", "p50")]))
-print("throughput at %s connections: %.2fx of direct (goal >= 0.70)" % (conns, med[("gateway", cN, "rps")] / med[("direct", cN, "rps")]))
-PY
+# load URL JSON
+load() {
+	curl -fsS -X POST "$1/self-improve/load" -H "Authorization: Bearer $key" \
+		-H 'Content-Type: application/json' -d "$2" >/dev/null
+}
+
+hello='def hello(name: str = "world"):
+    return {"hello": name}'
+
+if [[ " $parts " == *" 1 "* || " $parts " == *" 3 "* ]]; then
+	start_api main STARGATE_POOL_SIZE=0
+	main_url=$url
+	mkdir -p "$uploads/results/bench0001"
+	echo "$hello" >"$uploads/results/bench0001/bench.py"
+	load "$main_url" '{"visible_pixel_hash":"bench0001","function_name":"hello","module_name":"bench","improvement_type":"api","max_instances":1}'
+fi
+
+if [[ " $parts " == *" 1 "* ]]; then
+	direct_port=$(free_port)
+	python3 bench/baseline.py "$direct_port" >/dev/null &
+	pids+=($!)
+	sleep 0.3
+	bash bench/gateway.sh "$main_url/improved/api/hello?name=x" "http://127.0.0.1:$direct_port/?name=x" \
+		"$rounds" "$duration" "$conns"
+fi
+
+if [[ " $parts " == *" 2 "* ]]; then
+	start_api pool STARGATE_POOL_SIZE=2
+	pool_url=$url pool_uploads=$uploads
+	start_api nopool STARGATE_POOL_SIZE=0
+	python3 bench/coldstart.py "$pool_url" "$url" "$key" "$pool_uploads" "$uploads" "${COLD_ROUNDS:-10}"
+fi
+
+if [[ " $parts " == *" 3 "* ]]; then
+	echo
+	printf '%-26s %14s %14s\n' "instances (min = max)" "8 conns req/s" "32 conns req/s"
+	for n in 1 2 4; do
+		load "$main_url" "{\"visible_pixel_hash\":\"bench0001\",\"function_name\":\"hello\",\"module_name\":\"bench\",\"improvement_type\":\"api\",\"min_instances\":$n,\"max_instances\":$n}"
+		for _ in $(seq 1 100); do
+			got=$(curl -fs "$main_url/self-improve/status" | python3 -c 'import json,sys; print(json.load(sys.stdin)["api_improvements"][0]["instances"])')
+			[ "$got" = "$n" ] && break
+			sleep 0.2
+		done
+		wrk -t1 -c32 -d2s "$main_url/improved/api/hello?name=x" >/dev/null
+		r8=$(wrk -t1 -c8 -d"$duration" "$main_url/improved/api/hello?name=x" | awk '/Requests\/sec/ {print $2}')
+		r32=$(wrk -t1 -c32 -d"$duration" "$main_url/improved/api/hello?name=x" | awk '/Requests\/sec/ {print $2}')
+		printf '%-26s %14.0f %14.0f\n' "$n" "$r8" "$r32"
+	done
+fi

@@ -269,13 +269,24 @@ func (p *pool) drain() {
 	}
 }
 
-// Pooled is the number of pre-warmed instances ready now.
-func (c *Controller) Pooled() int {
+// PoolStatus is what the pool holds now.
+type PoolStatus struct {
+	Enabled  bool  `json:"enabled"`
+	Size     int   `json:"size"`
+	Ready    int   `json:"ready"`
+	MemoryMB int   `json:"memory_mb"`
+	Warm     int64 `json:"warm_starts"` // instances handed out from the pool
+	Cold     int64 `json:"cold_starts"` // instances created for a function
+}
+
+// Pool reports the pre-warmed pool.
+func (c *Controller) Pool() PoolStatus {
 	c.mu.RLock()
 	p := c.pool
 	c.mu.RUnlock()
-	if p == nil {
-		return 0
+	st := PoolStatus{Warm: c.warmStarts.Load(), Cold: c.coldInstanceStarts.Load()}
+	if p != nil {
+		st.Enabled, st.Size, st.Ready, st.MemoryMB = true, p.size, len(p.ready), p.memoryMB
 	}
-	return len(p.ready)
+	return st
 }
