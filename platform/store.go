@@ -29,6 +29,9 @@ type Store interface {
 // what changed, so that each replica serves what the others load and
 // unload.
 type Changes interface {
-	// Versions returns the Stamp of every stored function.
-	Versions(ctx context.Context) (map[FunctionKey]string, error)
+	// Versions returns the Stamp of every stored function, and the store's
+	// epoch: a value that changes when the store lost its data (a Redis
+	// restarted without persistence), so that replicas write back what
+	// they serve instead of taking the empty store for a mass unload.
+	Versions(ctx context.Context) (map[FunctionKey]string, string, error)
 }

@@ -61,6 +61,7 @@ type Controller struct {
 	instances atomic.Int64 // running or starting, for the platform-wide cap
 	pool      *pool        // nil: every start is cold
 	syncStart sync.Once
+	epoch     string // the shared store's epoch last seen (sync loop only)
 
 	warmStarts         atomic.Int64 // instances handed out from the pool
 	coldInstanceStarts atomic.Int64 // instances created for a function

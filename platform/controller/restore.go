@@ -28,6 +28,15 @@ func (c *Controller) Restore(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
+	if changes, ok := c.store.(platform.Changes); ok {
+		// The epoch the restored state belongs to: a store that loses its
+		// data from now on is told apart from other replicas unloading.
+		_, epoch, err := changes.Versions(ctx)
+		if err != nil {
+			return fmt.Errorf("restore: %w", err)
+		}
+		c.epoch = epoch
+	}
 	byKey := map[platform.FunctionKey][]platform.Instance{}
 	for i, inst := range insts {
 		if inst.Role == platform.RolePool {

@@ -78,20 +78,22 @@ func (c *Controller) startOne(e *entry, demanded bool) {
 	}
 	c.goBackground(func() {
 		defer e.starting.Store(0)
-		c.grow(e, demanded)
+		for c.grow(e, demanded) && c.wanted(e) {
+		}
 	})
 }
 
 // grow starts one instance for e and puts it into service. A start that
 // fails while calls wait and nothing serves them turns those calls away
 // with the reason, rather than leaving them to time out, and backs off.
-func (c *Controller) grow(e *entry, demanded bool) {
+// It reports whether an instance went into service.
+func (c *Controller) grow(e *entry, demanded bool) bool {
 	c.mu.RLock()
 	fn, current := e.fn, c.loaded[e.fn.Key()] == e
 	c.mu.RUnlock()
 	t := e.target
 	if !current || len(t.Backends()) >= fn.Scaling.MaxInstances {
-		return
+		return false
 	}
 	b, err := c.startInstance(c.ctx, &fn)
 	if err != nil {
@@ -104,7 +106,7 @@ func (c *Controller) grow(e *entry, demanded bool) {
 		if len(t.Backends()) == 0 {
 			t.FailWaiters(why)
 		}
-		return
+		return false
 	}
 	e.failures.Store(0)
 	e.retryAt.Store(0)
@@ -116,9 +118,19 @@ func (c *Controller) grow(e *entry, demanded bool) {
 	c.mu.RUnlock()
 	if stale || !t.Add(b) {
 		c.stopBackend(b) // unloaded or reloaded meanwhile
-		return
+		return false
 	}
 	c.watch(t, b)
+	return true
+}
+
+// wanted reports whether calls still wait for e while it may grow: calls
+// that queued during a burst asked for an instance once.
+func (c *Controller) wanted(e *entry) bool {
+	c.mu.RLock()
+	max := e.fn.Scaling.MaxInstances
+	c.mu.RUnlock()
+	return e.target.Waiting() > 0 && len(e.target.Backends()) < max && c.ctx.Err() == nil
 }
 
 // Back-off between failed starts of one function.

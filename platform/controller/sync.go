@@ -42,10 +42,19 @@ func (c *Controller) syncReplicas(every time.Duration) {
 }
 
 func (c *Controller) syncOnce(ctx context.Context, changes platform.Changes) error {
-	versions, err := changes.Versions(ctx)
+	versions, epoch, err := changes.Versions(ctx)
 	if err != nil {
 		return err
 	}
+	if c.epoch != "" && epoch != c.epoch {
+		// The store lost its data (restarted empty): what this replica
+		// serves is still loaded; write it back rather than unloading it.
+		c.log.Warn("the store was reset; writing back the functions served here")
+		c.republish(ctx)
+		c.epoch = epoch
+		return nil
+	}
+	c.epoch = epoch
 	c.mu.RLock()
 	local := make(map[platform.FunctionKey]string, len(c.loaded))
 	for k, e := range c.loaded {
@@ -115,5 +124,16 @@ func (c *Controller) dropRemoteLocked(key platform.FunctionKey) {
 	c.mu.RUnlock()
 	if e != nil {
 		c.drop(e)
+	}
+}
+
+// republish saves every function this replica serves back into the store.
+func (c *Controller) republish(ctx context.Context) {
+	for _, fn := range c.Functions() {
+		unlock := c.keys.lock(fn.Key())
+		if err := c.store.Save(ctx, fn); err != nil {
+			c.log.Warn("write back function", "function", fn.Key().String(), "err", err)
+		}
+		unlock()
 	}
 }

@@ -16,6 +16,8 @@ package redis
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -299,17 +301,30 @@ func (s *Store) versionsKey() string         { return s.prefix + "versions" }
 var _ platform.Changes = (*Store)(nil)
 
 // Versions returns every function's stamp in one round trip.
-func (s *Store) Versions(ctx context.Context) (map[platform.FunctionKey]string, error) {
-	m, err := s.client.HGetAll(ctx, s.versionsKey()).Result()
+func (s *Store) Versions(ctx context.Context) (map[platform.FunctionKey]string, string, error) {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	var all *goredis.MapStringStringCmd
+	var epoch *goredis.StringCmd
+	// One round trip: an epoch is set if there is none (a new or emptied
+	// server), then read with the versions.
+	_, err := s.client.TxPipelined(ctx, func(p goredis.Pipeliner) error {
+		p.SetNX(ctx, s.epochKey(), hex.EncodeToString(b[:]), 0)
+		epoch = p.Get(ctx, s.epochKey())
+		all = p.HGetAll(ctx, s.versionsKey())
+		return nil
+	})
 	if err != nil {
-		return nil, wrap("versions", err)
+		return nil, "", wrap("versions", err)
 	}
-	out := make(map[platform.FunctionKey]string, len(m))
-	for k, v := range m {
+	out := make(map[platform.FunctionKey]string, len(all.Val()))
+	for k, v := range all.Val() {
 		out[platform.ParseKey(k)] = v
 	}
-	return out, nil
+	return out, epoch.Val(), nil
 }
+
+func (s *Store) epochKey() string { return s.prefix + "epoch" }
 
 // wrap marks every failure but a reply from Redis as ErrUnavailable, so the
 // API answers 503: refused or dropped connections, timeouts, a closed pool,

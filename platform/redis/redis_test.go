@@ -210,7 +210,7 @@ func closedPort(t *testing.T) int {
 func TestVersions(t *testing.T) {
 	_, url := redistest.Start(t)
 	ctx := t.Context()
-	s := open(t, url, "versions:")
+	s := open(t, url, "versions:").(*redis.Store)
 	defer s.Close()
 	a := storetest.Sample("aaaa", "add", platform.TypeAPI)
 	b := storetest.Sample("bbbb", "sub", platform.TypeScan)
@@ -219,9 +219,9 @@ func TestVersions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := s.Versions(ctx)
-	if err != nil {
-		t.Fatal(err)
+	got, epoch, err := s.Versions(ctx)
+	if err != nil || epoch == "" {
+		t.Fatal(err, epoch)
 	}
 	if len(got) != 2 || got[a.Key()] != a.Stamp() || got[b.Key()] != b.Stamp() {
 		t.Fatalf("Versions = %v, want the stamps of %s and %s", got, a.Key(), b.Key())
@@ -233,11 +233,14 @@ func TestVersions(t *testing.T) {
 	if err := s.Delete(ctx, b.Key()); err != nil {
 		t.Fatal(err)
 	}
-	got, err = s.Versions(ctx)
+	got, again, err := s.Versions(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 1 || got[a.Key()] != a.Stamp() {
 		t.Fatalf("after a rescale and a delete: %v", got)
+	}
+	if again != epoch {
+		t.Errorf("epoch changed from %q to %q without a reset", epoch, again)
 	}
 }
