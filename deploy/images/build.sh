@@ -8,7 +8,13 @@
 # Each image carries a label with the digest of its recipe; an image whose label
 # matches is kept, so a second `make images` takes seconds.
 #
-# Usage: deploy/images/build.sh [python-base|python-runtime|redis|all]...
+# The Go images are not Debian-based: stargate/go-builder is the host's Go
+# toolchain (`go env GOROOT`, trimmed) plus the build driver of
+# runtimes/go/builder, and stargate/go-runtime is an almost empty root
+# filesystem (function binaries are static and mounted at /code/fn). Both are
+# imported from a tarball; neither has a shell.
+#
+# Usage: deploy/images/build.sh [python-base|python-runtime|redis|go-builder|go-runtime|all]...
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -130,6 +136,82 @@ redis_image() {
 		'ENTRYPOINT ["/usr/bin/redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--dir", "/tmp", "--save", ""]'
 }
 
+# skeleton_rootfs DIR: the folders and accounts every Go image needs; the
+# platform mounts over /code, /run/stargate, /sandbox and /tmp.
+skeleton_rootfs() {
+	local dir=$1
+	mkdir -p "$dir"/{etc,code,sandbox,run/stargate,proc,sys,dev,tmp}
+	chmod 1777 "$dir/tmp"
+	printf 'root:x:0:0:root:/:/nonexistent\nnobody:x:65534:65534:nobody:/nonexistent:/nonexistent\n' >"$dir/etc/passwd"
+	printf 'root:x:0:\nnogroup:x:65534:\n' >"$dir/etc/group"
+}
+
+# tar_image NAME DIGEST DIR [CHANGE...]: imports DIR as the root filesystem
+# of NAME, every file owned by root.
+tar_image() {
+	local name=$1 digest=$2 dir=$3
+	shift 3
+	local args=(--change "LABEL io.stargate.recipe=$digest")
+	for c in "$@"; do args+=(--change "$c"); done
+	log "import $name"
+	tar -C "$dir" --owner=0 --group=0 --numeric-owner -c . | docker import "${args[@]}" - "$name" >/dev/null
+	docker image prune -f --filter "label=io.stargate.recipe" >/dev/null
+}
+
+# Bump to force the Go images to be rebuilt.
+go_revision=1
+
+# The host's go command: sudo's secure_path often lacks it.
+gocmd=${GO:-$(command -v go || echo /usr/local/go/bin/go)}
+
+go_builder() {
+	[ -x "$gocmd" ] || { log "missing the Go toolchain (set GO=/path/to/go)"; exit 1; }
+	local goroot gover digest tools
+	goroot=$("$gocmd" env GOROOT)
+	gover=$("$gocmd" env GOVERSION)
+	tools="./pkg/tool/$("$gocmd" env GOHOSTOS)_$("$gocmd" env GOHOSTARCH)"
+	digest=$(recipe_digest "$gover" "$go_revision" "$repo/runtimes/go/builder/main.go" "$here/build.sh")
+	if image_current "stargate/go-builder:$tag" "$digest"; then
+		log "stargate/go-builder:$tag is current"
+		return
+	fi
+	local dir="$work/go-builder"
+	rm -rf "$dir" && mkdir -p "$dir/rootfs/usr/local/go" "$dir/rootfs/opt/stargate"
+	skeleton_rootfs "$dir/rootfs"
+	log "copy the Go toolchain $gover from $goroot"
+	# What go build needs to compile the standard library and a program:
+	# no tests, test data, docs or the sources of the go command itself.
+	tar -C "$goroot" -c \
+		--exclude=./test --exclude=./api --exclude=./doc --exclude=./misc --exclude=./src/cmd \
+		--exclude=./pkg/obj --exclude=testdata --exclude='*_test.go' \
+		--exclude="$tools/cover" --exclude="$tools/fix" --exclude="$tools/preprofile" --exclude="$tools/vet" \
+		. | tar -C "$dir/rootfs/usr/local/go" -x
+	log "build stargate-gobuild"
+	(cd "$repo" && CGO_ENABLED=0 "$gocmd" build -trimpath -ldflags='-s -w' \
+		-o "$dir/rootfs/opt/stargate/stargate-gobuild" ./runtimes/go/builder)
+	chmod -R a+rX,go-w "$dir/rootfs/usr/local/go" "$dir/rootfs/opt"
+	tar_image "stargate/go-builder:$tag" "$digest" "$dir/rootfs" \
+		'USER 65534:65534' 'WORKDIR /code' \
+		'ENV PATH=/usr/local/go/bin:/usr/bin:/bin GOROOT=/usr/local/go' \
+		'CMD ["/opt/stargate/stargate-gobuild", "--help"]'
+	rm -rf "$dir"
+}
+
+go_runtime() {
+	local digest
+	digest=$(recipe_digest "go-runtime" "$go_revision" "$here/build.sh")
+	if image_current "stargate/go-runtime:$tag" "$digest"; then
+		log "stargate/go-runtime:$tag is current"
+		return
+	fi
+	local dir="$work/go-runtime"
+	rm -rf "$dir" && mkdir -p "$dir/rootfs"
+	skeleton_rootfs "$dir/rootfs"
+	tar_image "stargate/go-runtime:$tag" "$digest" "$dir/rootfs" \
+		'USER 65534:65534' 'WORKDIR /sandbox' 'CMD ["/code/fn"]'
+	rm -rf "$dir"
+}
+
 main() {
 	need docker tar sha256sum
 	mkdir -p "$work"
@@ -139,7 +221,9 @@ main() {
 		python-base) python_base ;;
 		python-runtime) python_runtime ;;
 		redis) redis_image ;;
-		all) python_runtime; redis_image ;;
+		go-builder) go_builder ;;
+		go-runtime) go_runtime ;;
+		all) python_runtime; redis_image; go_builder; go_runtime ;;
 		*) log "unknown image: $target"; exit 2 ;;
 		esac
 	done
