@@ -28,6 +28,7 @@ type loadBody struct {
 	MaxInstances   *int    `json:"max_instances"`
 	Concurrency    *int    `json:"concurrency"`
 	IdleTimeout    *int    `json:"idle_timeout_seconds"`
+	Language       *string `json:"language"`
 }
 
 func (s *Server) load(c *fiber.Ctx) error {
@@ -82,6 +83,9 @@ func (b *loadBody) request() (controller.LoadRequest, error) {
 			return req, platform.Invalid("memory_mb", "must be positive")
 		}
 		req.MemoryMB = *b.MemoryMB
+	}
+	if b.Language != nil {
+		req.Language = *b.Language
 	}
 	req.MinInstances, req.MaxInstances = b.MinInstances, b.MaxInstances
 	req.Concurrency, req.IdleTimeoutSeconds = b.Concurrency, b.IdleTimeout

@@ -20,6 +20,7 @@ import (
 	"stargate/platform/controller"
 	"stargate/platform/docker"
 	"stargate/platform/gateway"
+	"stargate/platform/golang"
 	"stargate/platform/pycheck"
 	"stargate/platform/redis"
 )
@@ -78,6 +79,14 @@ func run(ctx context.Context, getenv func(string) string) error {
 		Logger:           log.With("component", "controller"),
 	}, rt, store, validator, gw)
 
+	builder, err := golang.NewBuilder(rt, golang.BuilderOptions{
+		Dir: filepath.Join(cfg.DataDir, "go"), Image: cfg.GoBuilder, Logger: log.With("component", "gobuild"),
+	})
+	if err != nil {
+		return err
+	}
+	ctrl.EnableGo(golang.NewValidator(), builder, cfg.GoImage)
+
 	srv := api.New(api.Deps{
 		Functions:  ctrl,
 		Gateway:    gw,
@@ -113,6 +122,13 @@ func run(ctx context.Context, getenv func(string) string) error {
 			go sidecar.Run(bg)
 		}
 		restore(bg, ctrl, srv, cfg, log)
+	}()
+	go func() {
+		// A first build warms the compiler's cache: agents' builds then
+		// take well under a second.
+		if err := builder.Warm(bg); err != nil && bg.Err() == nil {
+			log.Warn("warm the Go build cache", "err", err)
+		}
 	}()
 
 	select {

@@ -28,6 +28,8 @@ type Config struct {
 	MaxResponse int // STARGATE_MAX_RESPONSE_BYTES
 
 	PythonImage   string // STARGATE_PYTHON_IMAGE
+	GoImage       string // STARGATE_GO_IMAGE: Go function instances
+	GoBuilder     string // STARGATE_GO_BUILDER_IMAGE: compiles Go functions
 	CheckerSocket string // STARGATE_CHECKER_SOCKET; empty runs the checker as a sidecar container
 	OCIRuntime    string // STARGATE_OCI_RUNTIME; empty is the engine's default (runc)
 	Namespace     string // STARGATE_NAMESPACE; empty derives one from DataDir
@@ -73,6 +75,8 @@ func Load(getenv func(string) string) (Config, error) {
 		MaxBody:       10 << 20,
 		MaxResponse:   32 << 20,
 		PythonImage:   "stargate/python-runtime:dev",
+		GoImage:       "stargate/go-runtime:dev",
+		GoBuilder:     "stargate/go-builder:dev",
 		InstanceCPUs:  1,
 		InstancePids:  64,
 		StartTimeout:  30 * time.Second,
@@ -99,6 +103,8 @@ func Load(getenv func(string) string) (Config, error) {
 	r.size("STARGATE_MAX_RESPONSE_BYTES", &c.MaxResponse, 1<<10, 1<<30)
 	r.size("STARGATE_MAX_SOURCE_BYTES", &c.MaxSourceSize, 1<<10, 64<<20)
 	r.str("STARGATE_PYTHON_IMAGE", &c.PythonImage, nil)
+	r.str("STARGATE_GO_IMAGE", &c.GoImage, nil)
+	r.str("STARGATE_GO_BUILDER_IMAGE", &c.GoBuilder, nil)
 	r.str("STARGATE_CHECKER_SOCKET", &c.CheckerSocket, nil)
 	r.str("STARGATE_OCI_RUNTIME", &c.OCIRuntime, nil)
 	r.str("STARGATE_NAMESPACE", &c.Namespace, validNamespace)

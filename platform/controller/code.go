@@ -48,9 +48,15 @@ func (d *codeDirs) acquire(fn *platform.Function) (string, error) {
 	return dir, nil
 }
 
+// mine reports whether dir is one of these folders: a Go instance's code
+// folder is the builder's binary cache, which is not counted here.
+func (d *codeDirs) mine(dir string) bool {
+	return dir != "" && strings.HasPrefix(dir, d.root+string(filepath.Separator))
+}
+
 // adopt counts one more user of a folder an earlier process wrote.
 func (d *codeDirs) adopt(dir string) {
-	if dir == "" {
+	if !d.mine(dir) {
 		return
 	}
 	d.mu.Lock()
@@ -60,7 +66,7 @@ func (d *codeDirs) adopt(dir string) {
 
 // release counts one user less; the last one removes the folder.
 func (d *codeDirs) release(dir string) {
-	if dir == "" {
+	if !d.mine(dir) {
 		return
 	}
 	d.mu.Lock()

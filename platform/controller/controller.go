@@ -60,6 +60,7 @@ type Controller struct {
 
 	instances atomic.Int64 // running or starting, for the platform-wide cap
 	pool      *pool        // nil: every start is cold
+	golang    *goSupport   // nil: Go functions are not served
 	syncStart sync.Once
 	epoch     string // the shared store's epoch last seen (sync loop only)
 
@@ -117,6 +118,8 @@ type LoadRequest struct {
 	Type           string
 	TimeoutSeconds int // 0: default
 	MemoryMB       int // 0: default
+	// Language is "python" or "go"; empty: the one the module is written in.
+	Language string
 	// Scaling fields left nil take their defaults.
 	MinInstances, MaxInstances, Concurrency, IdleTimeoutSeconds *int
 }
@@ -210,10 +213,23 @@ func (c *Controller) prepare(ctx context.Context, req LoadRequest) (platform.Fun
 	if err != nil {
 		return platform.Function{}, err
 	}
+	lang, err := c.language(ctx, sb, &req)
+	if err != nil {
+		return platform.Function{}, err
+	}
+	if lang == platform.LanguageGo {
+		return c.prepareGo(ctx, sb, req)
+	}
+	return c.preparePython(ctx, sb, req)
+}
+
+// preparePython checks a Python function and every sandbox file its module
+// can import.
+func (c *Controller) preparePython(ctx context.Context, sb sandbox.Sandbox, req LoadRequest) (platform.Function, error) {
 	if req.Module != "" && !sb.HasFile(req.Module+".py") {
 		return platform.Function{}, fmt.Errorf("%w: %s.py is not in sandbox %s", platform.ErrModuleNotFound, req.Module, req.Hash)
 	}
-	files, err := sb.Sources(".py", sandbox.Limits{MaxBytes: c.opts.MaxSourceBytes, MaxFiles: 2000, MaxDepth: 8})
+	files, err := sb.Sources(".py", c.sourceLimits())
 	if err != nil {
 		return platform.Function{}, err
 	}
@@ -234,11 +250,17 @@ func (c *Controller) prepare(ctx context.Context, req LoadRequest) (platform.Fun
 				platform.ErrConflict, req.Function, strings.Join(res.Candidates, ", "))
 		}
 	}
+	return c.checked(req, platform.LanguagePython, files, res)
+}
+
+// checked turns a validator's result into the function to load, or the
+// error a load answers.
+func (c *Controller) checked(req LoadRequest, lang string, files platform.Files, res platform.CheckResult) (platform.Function, error) {
 	if len(res.Violations) > 0 {
 		return platform.Function{}, &platform.RejectedError{Violations: res.Violations}
 	}
 	if res.Signature == nil {
-		return platform.Function{}, fmt.Errorf("%w: %s.py does not define a top-level function %s", platform.ErrFunctionNotFound, req.Module, req.Function)
+		return platform.Function{}, fmt.Errorf("%w: module %s does not define a top-level function %s", platform.ErrFunctionNotFound, req.Module, req.Function)
 	}
 	code := platform.Files{}
 	for _, name := range res.Files {
@@ -257,7 +279,7 @@ func (c *Controller) prepare(ctx context.Context, req LoadRequest) (platform.Fun
 		Hash:           req.Hash,
 		Name:           req.Function,
 		Module:         req.Module,
-		Language:       platform.LanguagePython,
+		Language:       lang,
 		Type:           req.Type,
 		TimeoutSeconds: req.TimeoutSeconds,
 		MemoryMB:       req.MemoryMB,
@@ -267,6 +289,10 @@ func (c *Controller) prepare(ctx context.Context, req LoadRequest) (platform.Fun
 	}
 	fn.Revision = revision(&fn)
 	return fn, nil
+}
+
+func (c *Controller) sourceLimits() sandbox.Limits {
+	return sandbox.Limits{MaxBytes: c.opts.MaxSourceBytes, MaxFiles: 2000, MaxDepth: 8}
 }
 
 // revision names what an instance runs: the code, the entry point and the

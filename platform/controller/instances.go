@@ -56,7 +56,7 @@ func (c *Controller) startInstance(ctx context.Context, fn *platform.Function) (
 	c.mu.RLock()
 	p := c.pool
 	c.mu.RUnlock()
-	if p != nil {
+	if p != nil && fn.Language == platform.LanguagePython {
 		b, err := p.take(ctx, fn)
 		switch {
 		case b != nil:
@@ -72,21 +72,18 @@ func (c *Controller) startInstance(ctx context.Context, fn *platform.Function) (
 	if !c.reserve() {
 		return nil, c.errAtCapacity()
 	}
-	codeDir, err := c.code.acquire(fn)
+	sockDir := filepath.Join(c.opts.DataDir, "run", randomID())
+	spec, codeDir, err := c.instanceSpec(ctx, fn, sockDir)
+	if err == nil {
+		if err = sockdir.Prepare(sockDir); err != nil {
+			c.code.release(codeDir)
+		}
+	}
 	if err != nil {
 		c.unreserve()
 		return nil, err
 	}
-	sockDir := filepath.Join(c.opts.DataDir, "run", randomID())
-	if err := sockdir.Prepare(sockDir); err != nil {
-		c.code.release(codeDir)
-		c.unreserve()
-		return nil, err
-	}
-	sandboxDir := c.sandboxPath(fn.Hash)
-	inst, err := c.rt.Start(ctx, PythonInstance(c.opts.PythonImage, fn, InstanceDirs{
-		Socket: sockDir, Code: codeDir, Sandbox: sandboxDir,
-	}, c.opts.NanoCPUs, c.opts.PidsLimit))
+	inst, err := c.rt.Start(ctx, spec)
 	if err != nil {
 		c.code.release(codeDir)
 		_ = sockdir.Remove(sockDir)
@@ -103,6 +100,23 @@ func (c *Controller) startInstance(ctx context.Context, fn *platform.Function) (
 	return b, nil
 }
 
+// instanceSpec is the spec of a cold instance of fn, and the code folder it
+// holds (released when the instance stops; none for Go, whose binaries live
+// in the builder's cache).
+func (c *Controller) instanceSpec(ctx context.Context, fn *platform.Function, sockDir string) (platform.InstanceSpec, string, error) {
+	sandboxDir := c.sandboxPath(fn.Hash)
+	if fn.Language == platform.LanguageGo {
+		spec, err := c.goInstance(ctx, fn, sockDir, sandboxDir)
+		return spec, "", err
+	}
+	codeDir, err := c.code.acquire(fn)
+	if err != nil {
+		return platform.InstanceSpec{}, "", err
+	}
+	return PythonInstance(c.opts.PythonImage, fn, InstanceDirs{Socket: sockDir, Code: codeDir, Sandbox: sandboxDir},
+		c.opts.NanoCPUs, c.opts.PidsLimit), codeDir, nil
+}
+
 func (c *Controller) backendOpts() gateway.BackendOptions {
 	return gateway.BackendOptions{MaxResponseBytes: c.opts.MaxResponseBytes}
 }
@@ -113,7 +127,7 @@ func (c *Controller) backendOpts() gateway.BackendOptions {
 func (c *Controller) awaitReady(ctx context.Context, fn *platform.Function, inst platform.Instance) (*gateway.Backend, error) {
 	alive := func(ctx context.Context) error { return c.diedWhileStarting(ctx, fn, inst.ID) }
 	if err := sockdir.WaitAndLock(ctx, inst.SocketDir, gateway.SocketName, alive); err != nil {
-		if errors.Is(err, platform.ErrInstanceDied) {
+		if errors.Is(err, platform.ErrInstanceDied) || errors.Is(err, platform.ErrRejected) {
 			return nil, err
 		}
 		return nil, fmt.Errorf("%w: instance of %s did not start: %v", platform.ErrUnavailable, fn.Name, err)
@@ -162,6 +176,13 @@ func (c *Controller) diedWhileStarting(ctx context.Context, fn *platform.Functio
 	}
 	if err != nil || st.Running {
 		return nil
+	}
+	if fn.Language == platform.LanguageGo && st.ExitCode == 2 && !st.OOMKilled {
+		// A Go program that panics before main runs exits with code 2.
+		return &platform.RejectedError{Violations: []platform.Violation{{
+			File: fn.Module + ".go", Rule: "init-error", Line: 1,
+			Message: "the function's package panicked while initialising (init functions or package-level variables)",
+		}}}
 	}
 	return &platform.DiedError{Reason: describeExit(st, fn.MemoryMB) + " while starting"}
 }

@@ -47,7 +47,7 @@ func NewClient(socket string) *Client {
 type request struct {
 	ID       int64             `json:"id"`
 	Op       string            `json:"op"`
-	Files    map[string]string `json:"files,omitempty"`
+	Files    map[string]string `json:"files"`
 	Module   *string           `json:"module"`
 	Function string            `json:"function,omitempty"`
 }
@@ -66,7 +66,7 @@ type response struct {
 // Check asks the checker about a sandbox's Python code.
 func (c *Client) Check(ctx context.Context, req platform.CheckRequest) (platform.CheckResult, error) {
 	var pre []platform.Violation
-	files := make(map[string]string, len(req.Files))
+	files := make(map[string]string, len(req.Files)) // never nil: the checker wants an object
 	for name, src := range req.Files {
 		// JSON would silently replace bad bytes: the checker would read
 		// other text than the runtime.
