@@ -76,6 +76,9 @@ type Runtime interface {
 	// State reports an instance's process state; ErrInstanceNotFound when
 	// the instance does not exist.
 	State(ctx context.Context, id string) (InstanceState, error)
+	// Weigh sets the instance's share of CPU time when CPUs are contended,
+	// relative to others (1024 is one whole share).
+	Weigh(ctx context.Context, id string, weight int) error
 	// Ping reports whether the engine answers.
 	Ping(ctx context.Context) error
 }

@@ -32,6 +32,7 @@ func run(ctx context.Context, getenv func(string) string) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	protectFromOOM(log)
 	for _, dir := range []string{cfg.DataDir, cfg.SandboxesDir()} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("create %s: %w", dir, err)
@@ -217,5 +218,14 @@ func serveDebug(addr string, log *slog.Logger) {
 	log.Info("debug listener", "addr", addr)
 	if err := srv.ListenAndServe(); err != nil {
 		log.Error("debug listener", "err", err)
+	}
+}
+
+// protectFromOOM asks the kernel to kill anything else before the API when
+// the host runs out of memory. Instances start at +800, and one may lower
+// its own score to 0 without privileges: the API's must be below that.
+func protectFromOOM(log *slog.Logger) {
+	if err := os.WriteFile("/proc/self/oom_score_adj", []byte("-900"), 0); err != nil {
+		log.Warn("could not lower the API's OOM score: under host memory pressure the kernel may pick it before a function", "err", err)
 	}
 }

@@ -81,6 +81,7 @@ type entry struct {
 	failures   atomic.Int32 // failed starts in a row
 	retryAt    atomic.Int64 // unix nanos before which no start is tried
 	lastErr    atomic.Pointer[error]
+	weighed    atomic.Int32 // instances the CPU weights were last set for
 }
 
 // New builds a controller and hooks it into the gateway's failure path.

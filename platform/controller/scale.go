@@ -1,6 +1,7 @@
 package controller
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -121,6 +122,7 @@ func (c *Controller) grow(e *entry, demanded bool) bool {
 		return false
 	}
 	c.watch(t, b)
+	c.reweigh(e)
 	return true
 }
 
@@ -166,6 +168,35 @@ func (c *Controller) maintain(every time.Duration) {
 				c.goBackground(func() { c.stopBackend(b) })
 			}
 			c.topUp(e, 0)
+			c.reweigh(e)
 		}
 	}
+}
+
+// functionShare is the CPU weight of one function however many instances
+// it runs: its instances split it. When CPUs are contended, a function
+// scaled out to many busy instances so gets no more CPU than a neighbour
+// with one, and a neighbour waking up gets the CPU at once.
+const functionShare = 1024
+
+// reweigh gives e's instances their part of the function's share when their
+// number changed since the last time.
+func (c *Controller) reweigh(e *entry) {
+	bs := e.target.Backends()
+	n := int32(len(bs))
+	if n == 0 || e.weighed.Load() == n {
+		return
+	}
+	e.weighed.Store(n)
+	w := max(functionShare/int(n), 2)
+	c.goBackground(func() {
+		ctx, cancel := context.WithTimeout(c.ctx, 10*time.Second)
+		defer cancel()
+		for _, b := range bs {
+			if err := c.rt.Weigh(ctx, b.ID(), w); err != nil {
+				c.log.Warn("set CPU weight", "container", shortID(b.ID()), "err", err)
+				e.weighed.Store(0) // try again next round
+			}
+		}
+	})
 }

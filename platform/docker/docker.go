@@ -266,6 +266,15 @@ func (r *Runtime) List(ctx context.Context) ([]platform.Instance, error) {
 	return out, nil
 }
 
+// Weigh sets the container's CPU shares.
+func (r *Runtime) Weigh(ctx context.Context, id string, weight int) error {
+	_, err := r.cli.ContainerUpdate(ctx, id, container.UpdateConfig{Resources: container.Resources{CPUShares: int64(weight)}})
+	if err != nil && !errdefs.IsNotFound(err) {
+		return fmt.Errorf("update container %.12s: %w", id, unavailable(err))
+	}
+	return nil
+}
+
 // State reports the container's process state.
 func (r *Runtime) State(ctx context.Context, id string) (platform.InstanceState, error) {
 	info, err := r.cli.ContainerInspect(ctx, id)

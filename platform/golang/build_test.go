@@ -62,6 +62,8 @@ func (f *fakeRuntime) Stop(ctx context.Context, id string) error {
 func (f *fakeRuntime) List(context.Context) ([]platform.Instance, error) { return nil, nil }
 func (f *fakeRuntime) Ping(context.Context) error                        { return nil }
 
+func (f *fakeRuntime) Weigh(context.Context, string, int) error { return nil }
+
 func (f *fakeRuntime) State(ctx context.Context, id string) (platform.InstanceState, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

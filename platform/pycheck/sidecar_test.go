@@ -47,6 +47,8 @@ func (r *fakeRuntime) List(ctx context.Context) ([]platform.Instance, error) {
 	return r.list(ctx)
 }
 
+func (r *fakeRuntime) Weigh(context.Context, string, int) error { return nil }
+
 func (r *fakeRuntime) State(ctx context.Context, id string) (platform.InstanceState, error) {
 	if r.state == nil {
 		return platform.InstanceState{Running: true}, nil
