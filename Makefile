@@ -22,8 +22,10 @@ run: build images ## run the platform on the local Docker engine
 
 test: images lint test-python test-go ## run every test (unit, integration, Python, fuzz seeds)
 
+# -p 1: the integration tests measure latencies and count containers; other
+# packages' Docker builds running beside them would only add noise.
 test-go:
-	$(GO) test -count=1 -timeout 30m ./...
+	$(GO) test -count=1 -p 1 -timeout 45m ./...
 
 test-python: ## the checker's and runner's tests, inside the runtime image
 	docker run --rm --network none --read-only --user 65534:65534 \

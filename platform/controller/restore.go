@@ -106,7 +106,7 @@ func (c *Controller) Restore(ctx context.Context) error {
 	c.sweepSocketDirs(adopted, insts)
 	c.code.sweep()
 	c.log.Info("restored", "functions", len(fns), "adopted", len(adopted))
-	c.syncStart.Do(func() { c.goBackground(func() { c.syncReplicas(500 * time.Millisecond) }) })
+	c.syncStart.Do(func() { c.goBackground(func() { c.syncReplicas(syncEvery) }) })
 	return nil
 }
 

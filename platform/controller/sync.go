@@ -9,6 +9,10 @@ import (
 	"stargate/platform/gateway"
 )
 
+// syncEvery is how often replicas compare stamps: one HGETALL each time,
+// cheap enough to keep a change's reach well under a second.
+const syncEvery = 200 * time.Millisecond
+
 // syncReplicas keeps this process serving what a shared store holds: the
 // functions other replicas load, change or unload are picked up within
 // about every. Only stores that tell their changes (Redis) are synced; an
