@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# bench/gateway.sh GATEWAY_URL DIRECT_URL ROUNDS DURATION CONNS: wrk against
-# both, rounds interleaved; prints medians and ratios (part 1 of make bench).
+# bench/gateway.sh GATEWAY_URL DIRECT_URL ROUNDS DURATION CONNS [LABEL]: wrk
+# against both, rounds interleaved; prints medians and ratios under LABEL
+# (part 1 of make bench).
 set -euo pipefail
-gateway=$1 direct=$2 rounds=$3 duration=$4 conns=$5
+gateway=$1 direct=$2 rounds=$3 duration=$4 conns=$5 label=${6:-}
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 curl -fsS "$gateway" >/dev/null && curl -fsS "$direct" >/dev/null
@@ -16,11 +17,11 @@ for r in $(seq 1 "$rounds"); do
 		wrk -t1 -c"$conns" -d"$duration" --latency "$url" | sed "s/^/$side c$conns /" >>"$out"
 		wrk -t1 -c32 -d"$duration" --latency "$url" | sed "s/^/$side c32 /" >>"$out"
 	done
-	echo "round $r of $rounds done" >&2
+	echo "${label:+$label: }round $r of $rounds done" >&2
 done
-python3 - "$out" "$conns" <<'PY'
+python3 - "$out" "$conns" "$label" <<'PY'
 import re, statistics, sys
-path, conns = sys.argv[1], sys.argv[2]
+path, conns, label = sys.argv[1], sys.argv[2], sys.argv[3]
 unit = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 data = {}
 for line in open(path):
@@ -37,6 +38,8 @@ for line in open(path):
 med = {k: statistics.median(v) for k, v in data.items()}
 cN = "c" + conns
 print()
+if label:
+    print(label)
 print("%-34s %12s %12s %10s" % ("median of %d rounds" % len(data[("gateway", "c1", "rps")]), "gateway", "direct", "ratio"))
 for label, key, fmt in [
     ("p50 latency, 1 connection (ms)", ("c1", "p50"), "%.3f"),

@@ -3,7 +3,8 @@
 # interleaved so that both sides see the same machine:
 #   1. a warm trivial function called through the gateway vs. the same
 #      function served by a minimal single-process asyncio server on the host
-#      (bench/baseline.py), one instance;
+#      (bench/baseline.py), one instance; then the same for a trivial Go
+#      function, against the same baseline;
 #   2. cold start: load -> first response with pre-warmed instances, without,
 #      and a bare `docker run --rm --network none` of the runtime image;
 #   3. throughput of the function on 1, 2 and 4 instances.
@@ -60,6 +61,10 @@ load() {
 
 hello='def hello(name: str = "world"):
     return {"hello": name}'
+hello_go='package bench
+
+// Hello greets.
+func Hello(name string) map[string]string { return map[string]string{"hello": name} }'
 
 if [[ " $parts " == *" 1 "* || " $parts " == *" 3 "* ]]; then
 	start_api main STARGATE_POOL_SIZE=0
@@ -70,12 +75,21 @@ if [[ " $parts " == *" 1 "* || " $parts " == *" 3 "* ]]; then
 fi
 
 if [[ " $parts " == *" 1 "* ]]; then
+	# The first Go load on a fresh API may wait for the build cache to fill.
+	mkdir -p "$uploads/results/bench0002"
+	echo "$hello_go" >"$uploads/results/bench0002/hello.go"
+	load "$main_url" '{"visible_pixel_hash":"bench0002","function_name":"Hello","module_name":"hello","language":"go","improvement_type":"api","max_instances":1}'
+fi
+
+if [[ " $parts " == *" 1 "* ]]; then
 	direct_port=$(free_port)
 	python3 bench/baseline.py "$direct_port" >/dev/null &
 	pids+=($!)
 	sleep 0.3
 	bash bench/gateway.sh "$main_url/improved/api/hello?name=x" "http://127.0.0.1:$direct_port/?name=x" \
-		"$rounds" "$duration" "$conns"
+		"$rounds" "$duration" "$conns" "Python function"
+	bash bench/gateway.sh "$main_url/improved/api/Hello?name=x" "http://127.0.0.1:$direct_port/?name=x" \
+		"$rounds" "$duration" "$conns" "Go function"
 fi
 
 if [[ " $parts " == *" 2 "* ]]; then

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -499,9 +500,15 @@ func (c *Controller) watch(t *gateway.Target, b *gateway.Backend) {
 			return
 		}
 		// A backend retired on purpose (reload, idle, unload) or by a
-		// failed call is someone else's business already.
+		// failed call is someone else's business already. The watcher can
+		// win that race against the call that timed out: then it is a
+		// timeout too (the instance is stuck, not dead: kill it at once).
 		if t.Retire(b) {
-			c.replace(t, b, &platform.DiedError{Reason: "the connection to the instance broke"})
+			var cause error = &platform.DiedError{Reason: "the connection to the instance broke"}
+			if errors.Is(b.Err(), os.ErrDeadlineExceeded) {
+				cause = fmt.Errorf("%w: a call ran past its timeout", platform.ErrTimeout)
+			}
+			c.replace(t, b, cause)
 		}
 	})
 }

@@ -65,6 +65,8 @@ func (c *Controller) language(ctx context.Context, sb sandbox.Sandbox, req *Load
 				platform.ErrConflict, req.Hash, req.Module, req.Module)
 		case gof:
 			return platform.LanguageGo, nil
+		case !py:
+			return "", fmt.Errorf("%w: neither %s.py nor %s.go is in sandbox %s", platform.ErrModuleNotFound, req.Module, req.Module, req.Hash)
 		}
 		return platform.LanguagePython, nil
 	}
@@ -149,4 +151,32 @@ func (c *Controller) goInstance(ctx context.Context, fn *platform.Function, sock
 	}
 	return golang.Instance(g.image, fn, golang.InstanceDirs{Socket: sockDir, Binary: bin.Dir, Sandbox: sandboxDir},
 		c.opts.NanoCPUs, c.opts.PidsLimit), nil
+}
+
+// pruneGoBinaries drops built binaries no loaded Go function uses.
+func (c *Controller) pruneGoBinaries(ctx context.Context) {
+	g := c.goSupport()
+	if g == nil {
+		return
+	}
+	pruner, ok := g.build.(interface {
+		Prune(keep map[string]bool) error
+	})
+	if !ok {
+		return
+	}
+	keep := map[string]bool{}
+	for _, fn := range c.Functions() {
+		if fn.Language != platform.LanguageGo {
+			continue
+		}
+		bin, err := g.build.BuildFunction(ctx, &fn) // a cache hit: just the key
+		if err != nil {
+			return // unsure what is in use: keep everything
+		}
+		keep[bin.Key] = true
+	}
+	if err := pruner.Prune(keep); err != nil {
+		c.log.Warn("prune Go binaries", "err", err)
+	}
 }

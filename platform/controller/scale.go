@@ -135,6 +135,9 @@ func (c *Controller) wanted(e *entry) bool {
 	return e.target.Waiting() > 0 && len(e.target.Backends()) < max && c.ctx.Err() == nil
 }
 
+// pruneEvery is how often built Go binaries no function uses are removed.
+const pruneEvery = 10 * time.Minute
+
 // Back-off between failed starts of one function.
 const (
 	startBackoff    = 200 * time.Millisecond
@@ -147,11 +150,16 @@ const (
 func (c *Controller) maintain(every time.Duration) {
 	tick := time.NewTicker(every)
 	defer tick.Stop()
+	lastPrune := time.Now()
 	for {
 		select {
 		case <-c.ctx.Done():
 			return
 		case <-tick.C:
+		}
+		if time.Since(lastPrune) > pruneEvery {
+			lastPrune = time.Now()
+			c.pruneGoBinaries(c.ctx)
 		}
 		c.mu.RLock()
 		entries := make([]*entry, 0, len(c.loaded))

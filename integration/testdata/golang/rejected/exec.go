@@ -1,0 +1,6 @@
+package improvements
+
+import "os/exec"
+
+// Run starts a process.
+func Run(name string) bool { return exec.Command(name).Run() == nil }

@@ -1,0 +1,6 @@
+package improvements
+
+import "os"
+
+// Env reads the environment.
+func Env(name string) string { return os.Getenv(name) }
