@@ -3,7 +3,9 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -28,6 +30,10 @@ const goRuntimeImage = "stargate/go-runtime:dev"
 func goSource(t *testing.T, name string) string {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", "golang", filepath.FromSlash(name)))
+	if errors.Is(err, fs.ErrNotExist) {
+		// The 100-line sample is platform/golang's own.
+		data, err = os.ReadFile(filepath.Join("..", "platform", "golang", "testdata", filepath.FromSlash(name)))
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
