@@ -100,6 +100,9 @@ func (p *pool) fill() {
 		if len(p.ready) < p.size {
 			pi, err := p.spawn()
 			if err != nil {
+				if c.ctx.Err() != nil {
+					break // shutting down: a start cut short is expected
+				}
 				c.log.Warn("pre-warm instance", "err", err, "retry_in", delay)
 				select {
 				case <-c.ctx.Done():
