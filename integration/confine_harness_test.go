@@ -22,6 +22,7 @@ import (
 	"stargate/platform/controller"
 	"stargate/platform/docker"
 	"stargate/platform/gateway"
+	"stargate/platform/sandbox"
 	"stargate/platform/sockdir"
 )
 
@@ -144,6 +145,7 @@ func (e *confineEnv) start(t *testing.T, hash string) (*probe, error) {
 	spec := controller.PythonInstance(runtimeImage, fn, controller.InstanceDirs{
 		Socket: sockDir, Code: codeDir, Sandbox: sandbox,
 	}, probeNanoCPUs, probePids)
+	spec.SandboxID = e.sandboxID(t, hash)
 	inst, err := e.rt.Start(ctx, spec)
 	if err != nil {
 		return nil, err
@@ -180,6 +182,17 @@ func (e *confineEnv) start(t *testing.T, hash string) (*probe, error) {
 		return nil, fmt.Errorf("ready: %s", ready)
 	}
 	return p, nil
+}
+
+// sandboxID is the identity of the sandbox hash, checked as the controller
+// checks it.
+func (e *confineEnv) sandboxID(t *testing.T, hash string) platform.FileID {
+	t.Helper()
+	sb, err := sandbox.NewDir(filepath.Join(e.root, "uploads", "results")).Open(hash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sb.ID
 }
 
 // mustStart is start, failing the test on error.

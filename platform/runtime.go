@@ -33,6 +33,11 @@ type InstanceSpec struct {
 	// SandboxDir is the function's sandbox, mounted read-only at /sandbox,
 	// the working directory. Empty for none.
 	SandboxDir string
+	// SandboxID is what SandboxDir was when the platform checked it. The
+	// runtime refuses an instance whose /sandbox turns out to be anything
+	// else: an agent that swaps its folder for a symlink between the check
+	// and the mount does not get another folder mounted.
+	SandboxID FileID
 	// SlotDir, for a pre-warmed instance, is mounted read-only at /slot
 	// with slave propagation: the function's code and sandbox are mounted
 	// into it on the host when the instance is handed out.
@@ -41,6 +46,15 @@ type InstanceSpec struct {
 	NanoCPUs  int64
 	PidsLimit int64
 }
+
+// FileID identifies a file on the host: its device and inode, as stat
+// reports them. The zero value identifies nothing.
+type FileID struct {
+	Dev, Ino uint64
+}
+
+// IsZero reports whether id identifies nothing.
+func (id FileID) IsZero() bool { return id == FileID{} }
 
 // Instance is one running container serving one function revision (or the
 // checker).

@@ -13,6 +13,7 @@ import (
 
 	"stargate/platform"
 	"stargate/platform/gateway"
+	"stargate/platform/sandbox"
 	"stargate/platform/sockdir"
 )
 
@@ -104,17 +105,20 @@ func (c *Controller) startInstance(ctx context.Context, fn *platform.Function) (
 // holds (released when the instance stops; none for Go, whose binaries live
 // in the builder's cache).
 func (c *Controller) instanceSpec(ctx context.Context, fn *platform.Function, sockDir string) (platform.InstanceSpec, string, error) {
-	sandboxDir := c.sandboxPath(fn.Hash)
+	sandboxDir, sandboxID := c.sandboxPath(fn.Hash)
 	if fn.Language == platform.LanguageGo {
 		spec, err := c.goInstance(ctx, fn, sockDir, sandboxDir)
+		spec.SandboxID = sandboxID
 		return spec, "", err
 	}
 	codeDir, err := c.code.acquire(fn)
 	if err != nil {
 		return platform.InstanceSpec{}, "", err
 	}
-	return PythonInstance(c.opts.PythonImage, fn, InstanceDirs{Socket: sockDir, Code: codeDir, Sandbox: sandboxDir},
-		c.opts.NanoCPUs, c.opts.PidsLimit), codeDir, nil
+	spec := PythonInstance(c.opts.PythonImage, fn, InstanceDirs{Socket: sockDir, Code: codeDir, Sandbox: sandboxDir},
+		c.opts.NanoCPUs, c.opts.PidsLimit)
+	spec.SandboxID = sandboxID
+	return spec, codeDir, nil
 }
 
 func (c *Controller) backendOpts() gateway.BackendOptions {
@@ -253,17 +257,21 @@ func (c *Controller) drainAndStop(backends []*gateway.Backend, grace time.Durati
 	}
 }
 
-// sandboxPath is the folder mounted at /sandbox: the sandbox itself, or an
-// empty folder when it has gone since the function was loaded (its code is
-// in the revision, so the function can still run).
-func (c *Controller) sandboxPath(hash string) string {
+// sandboxPath is the folder mounted at /sandbox, and its identity: the
+// sandbox itself, or an empty folder when it has gone since the function was
+// loaded (its code is in the revision, so the function can still run).
+func (c *Controller) sandboxPath(hash string) (string, platform.FileID) {
 	sb, err := c.sandboxes.Open(hash)
 	if err == nil {
-		return sb.Path
+		return sb.Path, sb.ID
 	}
 	empty := filepath.Join(c.opts.DataDir, "empty")
 	_ = os.MkdirAll(empty, 0o555)
-	return empty
+	fi, err := os.Lstat(empty)
+	if err != nil || !fi.IsDir() {
+		return empty, platform.FileID{} // the runtime refuses it
+	}
+	return empty, sandbox.FileID(fi)
 }
 
 func tracebackLine(details []byte, file string) int {

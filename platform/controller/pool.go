@@ -196,9 +196,10 @@ func (p *pool) take(ctx context.Context, fn *platform.Function) (*gateway.Backen
 	inst := pi.inst
 	inst.Function, inst.Revision, inst.CodeDir = fn.Key(), fn.Revision, codeDir
 	pi.b.Instance = inst
-	err = p.slots.Attach(inst.SlotDir, "code", codeDir)
+	err = p.slots.Attach(inst.SlotDir, "code", codeDir, platform.FileID{})
 	if err == nil {
-		err = p.slots.Attach(inst.SlotDir, "sandbox", c.sandboxPath(fn.Hash))
+		dir, id := c.sandboxPath(fn.Hash)
+		err = p.slots.Attach(inst.SlotDir, "sandbox", dir, id)
 	}
 	if err == nil {
 		err = p.record(inst)

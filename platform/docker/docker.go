@@ -82,7 +82,12 @@ func New(opts Options) (*Runtime, error) {
 	if opts.Namespace == "" {
 		opts.Namespace = "default"
 	}
-	return &Runtime{cli: cli, opts: opts, log: opts.Logger}, nil
+	r := &Runtime{cli: cli, opts: opts, log: opts.Logger}
+	if !r.checksMounts() {
+		r.log.Warn("with this OCI runtime the platform cannot confirm that an instance's /sandbox is the folder it checked",
+			"runtime", opts.OCIRuntime)
+	}
+	return r, nil
 }
 
 // Close releases the client.
@@ -114,6 +119,12 @@ func (r *Runtime) Start(ctx context.Context, spec platform.InstanceSpec) (platfo
 		r.remove(created.ID)
 		return platform.Instance{}, fmt.Errorf("start container: %w", unavailable(err))
 	}
+	if spec.SandboxDir != "" && r.checksMounts() {
+		if err := r.checkSandbox(ctx, created.ID, spec.SandboxID); err != nil {
+			r.remove(created.ID)
+			return platform.Instance{}, err
+		}
+	}
 	return platform.Instance{
 		ID:        created.ID,
 		Role:      spec.Role,
@@ -130,6 +141,9 @@ func (r *Runtime) Start(ctx context.Context, spec platform.InstanceSpec) (platfo
 func (r *Runtime) containerConfig(spec platform.InstanceSpec) (*container.Config, *container.HostConfig, error) {
 	if spec.Image == "" || spec.SocketDir == "" || spec.MemoryMB <= 0 || spec.PidsLimit <= 0 || spec.NanoCPUs <= 0 {
 		return nil, nil, fmt.Errorf("instance spec: image, socket dir and limits are required")
+	}
+	if spec.SandboxDir != "" && spec.SandboxID.IsZero() {
+		return nil, nil, fmt.Errorf("instance spec: a sandbox needs the identity it was checked with")
 	}
 	labels := map[string]string{
 		LabelPlatform:  platformName,

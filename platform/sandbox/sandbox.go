@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 
 	"stargate/platform"
 )
@@ -85,6 +86,9 @@ type Sandbox struct {
 	Hash string
 	// Path is the real, symlink-free host path of the folder.
 	Path string
+	// ID is the folder's identity when it was opened; what is mounted must
+	// still be this folder.
+	ID platform.FileID
 }
 
 // Open returns the sandbox for hash; ErrSandboxNotFound when there is none.
@@ -103,7 +107,17 @@ func (d Dir) Open(hash string) (Sandbox, error) {
 	if err != nil || !fi.IsDir() {
 		return Sandbox{}, fmt.Errorf("%w: %s", platform.ErrSandboxNotFound, hash)
 	}
-	return Sandbox{Hash: hash, Path: p}, nil
+	return Sandbox{Hash: hash, Path: p, ID: FileID(fi)}, nil
+}
+
+// FileID is the identity of the file fi describes; zero when the system
+// does not say.
+func FileID(fi fs.FileInfo) platform.FileID {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return platform.FileID{}
+	}
+	return platform.FileID{Dev: uint64(st.Dev), Ino: uint64(st.Ino)}
 }
 
 // List returns the hashes of every sandbox.

@@ -25,6 +25,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"stargate/platform"
 )
 
 // Root is the folder holding every slot, and the private staging folder
@@ -107,11 +109,29 @@ func (r *Root) Create(id string) (string, error) {
 	return dir, nil
 }
 
-// Attach mounts src read-only (and nosuid, nodev) at slot/name.
-func (r *Root) Attach(slot, name, src string) error {
+// Attach mounts the folder src read-only (and nosuid, nodev) at slot/name.
+// src itself must not be a symlink, and when want is not zero it must be
+// that folder: the mount is made from the folder opened and checked, so
+// swapping src for something else meanwhile changes nothing.
+func (r *Root) Attach(slot, name, src string, want platform.FileID) error {
 	target := filepath.Join(slot, name)
 	if err := os.MkdirAll(target, 0o755); err != nil {
 		return fmt.Errorf("slots: %w", err)
+	}
+	fd, err := unix.Open(src, unix.O_PATH|unix.O_NOFOLLOW|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if errors.Is(err, unix.ENOTDIR) || errors.Is(err, unix.ELOOP) {
+		return fmt.Errorf("slots: %s %s is not a folder (a symlink is not followed)", name, src)
+	}
+	if err != nil {
+		return fmt.Errorf("slots: open %s: %w", name, err)
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return fmt.Errorf("slots: stat %s: %w", name, err)
+	}
+	if got := (platform.FileID{Dev: st.Dev, Ino: st.Ino}); !want.IsZero() && got != want {
+		return fmt.Errorf("slots: %s %s was replaced after it was checked", name, src)
 	}
 	var b [8]byte
 	_, _ = rand.Read(b[:])
@@ -120,7 +140,7 @@ func (r *Root) Attach(slot, name, src string) error {
 		return fmt.Errorf("slots: %w", err)
 	}
 	defer os.Remove(stage)
-	if err := unix.Mount(src, stage, "", unix.MS_BIND, ""); err != nil {
+	if err := unix.Mount(fmt.Sprintf("/proc/self/fd/%d", fd), stage, "", unix.MS_BIND, ""); err != nil {
 		return fmt.Errorf("slots: bind %s: %w", name, err)
 	}
 	ro := uintptr(unix.MS_BIND | unix.MS_REMOUNT | unix.MS_RDONLY | unix.MS_NOSUID | unix.MS_NODEV)
