@@ -33,7 +33,7 @@ const quietModule = `def quiet(x: int = 0):
 
 // TestConfineNoisyNeighbour: while function A spins flat out, the p99
 // latency of function B (300 sequential trivial calls) stays within 2x, plus
-// 2 ms, of what it was before. Once with one caller of A, once with four
+// one scheduler tick, of what it was before. Once with one caller of A, once with four
 // concurrent callers (which the platform may answer by starting more
 // instances of A). Not parallel: it measures latency, and other tests would
 // be the noise.
@@ -89,13 +89,21 @@ func TestConfineNoisyNeighbour(t *testing.T) {
 			if rep.total-idle.total < 50 || rep.failed != 0 {
 				t.Fatalf("the spinner was not spinning during the measurement: %s", rep)
 			}
-			if limit := 2*b99 + 2*time.Millisecond; d99 > limit {
+			if limit := 2*b99 + schedTick; d99 > limit {
 				t.Errorf("p99 of the quiet function went from %s to %s while its neighbour spun (limit %s)", b99, d99, limit)
 			}
 		})
 	}
 	healthy(t, api)
 }
+
+// schedTick is one timer tick of this machine's kernel (CONFIG_HZ=250).
+// When the spinners keep every CPU busy, a woken task that cannot preempt the
+// running one waits for the next tick: with four spinning callers on two
+// CPUs, 1 to 3 of the quiet function's 300 calls wait 3 to 4 ms, whatever the
+// CPU weights, and its p99 lands on that tick (2 to 4 ms against 0.5 to 1 ms
+// idle). Shorter scheduler slices (sched_setattr) did not move it here.
+const schedTick = 4 * time.Millisecond
 
 // waitOnlyInstances waits (up to a minute) until the API runs nothing but
 // its checker and function instances: no start-up work (such as a build
