@@ -115,7 +115,9 @@ func startInstance(t *testing.T, rt platform.Runtime, fn *platform.Function, bin
 	}
 	sandbox := t.TempDir()
 	start := time.Now()
-	inst, err := rt.Start(ctx, Instance(DefaultRuntimeImage, fn, InstanceDirs{Socket: sockDir, Binary: bin.Dir, Sandbox: sandbox}, 1e9, 64))
+	spec := Instance(DefaultRuntimeImage, fn, InstanceDirs{Socket: sockDir, Binary: bin.Dir, Sandbox: sandbox}, 1e9, 64)
+	spec.SandboxID = dirID(t, sandbox)
+	inst, err := rt.Start(ctx, spec)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"stargate/platform"
+	"stargate/platform/sandbox"
 )
 
 // answer is one response of a function instance.
@@ -170,4 +173,14 @@ func shortTempDir(t *testing.T, prefix string) string {
 		_ = os.RemoveAll(dir)
 	})
 	return dir
+}
+
+// dirID is dir's identity, as the controller records it for a sandbox.
+func dirID(t *testing.T, dir string) platform.FileID {
+	t.Helper()
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sandbox.FileID(fi)
 }

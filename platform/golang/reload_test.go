@@ -19,6 +19,7 @@ import (
 	"stargate/platform/controller"
 	"stargate/platform/docker"
 	"stargate/platform/golang"
+	"stargate/platform/sandbox"
 	"stargate/platform/sockdir"
 )
 
@@ -103,6 +104,11 @@ func startReady(t *testing.T, rt *docker.Runtime, spec platform.InstanceSpec, st
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	fi, err := os.Lstat(spec.SandboxDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec.SandboxID = sandbox.FileID(fi)
 	inst, err := rt.Start(ctx, spec)
 	if err != nil {
 		t.Fatal(err)
