@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
@@ -62,9 +63,10 @@ type Options struct {
 
 // Runtime implements platform.Runtime on a Docker engine.
 type Runtime struct {
-	cli  *client.Client
-	opts Options
-	log  *slog.Logger
+	cli         *client.Client
+	opts        Options
+	log         *slog.Logger
+	cannotCheck sync.Once
 }
 
 var _ platform.Runtime = (*Runtime)(nil)
