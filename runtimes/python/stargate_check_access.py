@@ -4,15 +4,20 @@ module only as ``module.attr``, getattr only called with a literal name,
 no dunder or banned attributes, no classes made by calls."""
 
 import ast
+import re
 import string
 
 import stargate_policy as policy
 from stargate_check_library import is_memberless_enum, is_metaclass
+
 from stargate_check_refs import (
     APPLIED, ATTR_BASE, BUILTIN, CALLEE, CLASS_BASE, COMPARE, DEAD, DEAD_REF, DECORATOR, DEL, GETATTR_METHOD,
     ISINSTANCE, METACLASS, MODULE, OBJECT, SANDBOX, STORE, STR_FORMAT, SUPER, TEST, TYPE_RESULT, USER_ENUM, VALUE,
     Ref, is_dunder, nfkc,
 )
+
+# obj._Printer__filenames: another class's name-mangled private attribute.
+_MANGLED_RE = re.compile(r"_[A-Za-z0-9]\w*?__\w*[A-Za-z0-9]_?")
 
 
 class AccessChecks:
@@ -35,6 +40,8 @@ class AccessChecks:
                 self.report("banned-name", node, f"'{n}' is not allowed: {policy.BANNED_BUILTINS[n]}")
             else:
                 self.report("dunder-name", node, f"the name '{n}' is not allowed: dunder names belong to the interpreter")
+            return DEAD_REF
+        if self.class_field_read(node):
             return DEAD_REF
         ref = self.an.lookup_ref(self.fi, n, self.scope, node, self)
         if ref is None:
@@ -61,6 +68,7 @@ class AccessChecks:
                     self.report("dynamic-class", node, "'type' may only be called with one argument or used in isinstance")
         elif k == OBJECT:
             obj = ref.obj
+            self.field_use(ref, ctx, node)
             if self.lib.restricted(obj) is not None:
                 if ctx not in (CALLEE, DECORATOR):
                     self.report("dynamic-attribute", node, f"'{ref.name}' may only be called directly")
@@ -103,6 +111,9 @@ class AccessChecks:
         if attr in policy.INTERNAL_ATTRIBUTES:
             self.report("internal-attribute", node, f"the attribute '{attr}' is not allowed: {policy.INTERNAL_MESSAGE}")
             return False
+        if _MANGLED_RE.fullmatch(attr) and not attr.endswith("__"):
+            self.report("private-attribute", node, f"the attribute '{attr}' is another class's private (name-mangled) attribute")
+            return False
         reason = policy.BANNED_ATTRIBUTES.get(attr)
         if reason is not None:
             self.report("banned-attribute", node, f"the attribute '{attr}' is not allowed: {reason}")
@@ -113,10 +124,31 @@ class AccessChecks:
         attr = node.attr
         store = ctx in (STORE, DEL)
         base_node = node.value
+        if not store and attr in policy.CLASS_NAME_ATTRIBUTES and type(base_node) is ast.Attribute \
+                and base_node.attr == "__class__":
+            # x.__class__.__name__: only the class's name (a string) comes
+            # out; the class object itself is never in reach.
+            self.x(base_node.value, VALUE)
+            return None
         base = self.x(base_node, ATTR_BASE)
         if not self.attr_name(attr, node, store):
             return DEAD_REF
+        if store and base is not None and (base.kind == MODULE or (base.kind == OBJECT and isinstance(base.obj, type))) \
+                and f"{base.name}.{attr}" not in policy.LIBRARY_SETTINGS_WRITABLE:
+            self.report("banned-attribute", node, f"'{base.name}.{attr}' may not be assigned or deleted: library modules "
+                        "and classes are read-only (a change would reach every caller); keep your own state")
+            return DEAD_REF
+        if not store and ctx not in (CALLEE, DECORATOR) and self.is_register(node, base):
+            self.report("dynamic-attribute", node, "'.register' may only be called or used as a decorator: "
+                        "singledispatch's register evaluates annotations as code")
+            return DEAD_REF
         if is_dunder(attr):
+            if base is not None and attr not in policy.DUNDER_ATTRIBUTES_READABLE and (
+                    base.kind == USER_ENUM or (base.kind == OBJECT and is_memberless_enum(base.obj))):
+                # Enum.__call__("E", names) is the functional API, unchecked.
+                self.report("dynamic-class", node, f"'{attr}' of the member-less enum '{base.name}' is not allowed; "
+                            "call it directly, with literal member names")
+                return DEAD_REF
             if base is not None and base.kind in (MODULE, SANDBOX) and attr not in policy.DUNDER_ATTRIBUTES_READABLE:
                 # np.__getattr__("testing"), np.__getattribute__("load"): a
                 # module's attributes are reached by name only, so they resolve.
@@ -169,6 +201,8 @@ class AccessChecks:
 
     def x_call(self, node, ctx):
         func = self.x(node.func, CALLEE)
+        if type(node.func) is ast.Attribute and self.is_register(node.func, self.an.static_ref(self.fi, node.func.value, self.scope)):
+            self.register_call(node)
         args, kws = node.args, node.keywords
         starred = any(type(a) is ast.Starred for a in args) or any(k.arg is None for k in kws)
         self.keyword_names(kws)
@@ -188,7 +222,9 @@ class AccessChecks:
                 elif n == "type":
                     if len(args) != 1 or kws or starred:
                         self.report("dynamic-class", node, "type() with three arguments creates classes; use a class statement")
-                    else:
+                    elif type(args[0]) is not ast.Constant:
+                        # type(None), type(0): a builtin type, never a
+                        # metaclass, so an ordinary value.
                         result = Ref(TYPE_RESULT)
                 elif n in ("isinstance", "issubclass"):
                     for i, a in enumerate(args):

@@ -361,6 +361,17 @@ def _name_problem(name):
 
 
 def _has_members(cls):
+    # Names listed in _ignore_ are not members (a non-literal list: unknown).
+    ignored = set()
+    for stmt in cls.body:
+        if type(stmt) is ast.Assign and any(type(t) is ast.Name and t.id == "_ignore_" for t in stmt.targets):
+            v = stmt.value
+            if type(v) is ast.Constant and isinstance(v.value, str):
+                ignored.update(v.value.replace(",", " ").split())
+            elif type(v) in (ast.List, ast.Tuple) and all(type(e) is ast.Constant and isinstance(e.value, str) for e in v.elts):
+                ignored.update(e.value for e in v.elts)
+            else:
+                return False
     for stmt in cls.body:
         targets, value = (), None
         if type(stmt) is ast.Assign:
@@ -368,7 +379,7 @@ def _has_members(cls):
         elif type(stmt) is ast.AnnAssign and stmt.value is not None:
             targets, value = (stmt.target,), stmt.value
         for t in targets:
-            if type(t) is ast.Name and not t.id.startswith("_") and _member_value(value):
+            if type(t) is ast.Name and not t.id.startswith("_") and t.id not in ignored and _member_value(value):
                 return True
     return False
 

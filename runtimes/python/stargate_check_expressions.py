@@ -4,10 +4,10 @@ passes its operands on with the context they are used in."""
 
 import ast
 
-from stargate_check_refs import COMPARE, ISINSTANCE, STORE, TEST, VALUE, tail_name
+import stargate_policy as policy
+from stargate_check_refs import COMPARE, ISINSTANCE, OBJECT, STORE, TEST, VALUE
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
-_LITERAL_WRAPPERS = frozenset({"Literal", "Annotated"})
 
 
 class ExpressionChecks:
@@ -34,7 +34,7 @@ class ExpressionChecks:
     def string_annotation(self, node):
         # typing.get_type_hints (and functools.singledispatch through it)
         # evaluates string annotations as code: check them as code.
-        if self.annotation_depth >= 3 or len(node.value) > 10000:
+        if not self.string_annotation_limits(node):
             return
         try:
             tree = ast.parse(node.value.strip(), mode="eval")
@@ -77,13 +77,15 @@ class ExpressionChecks:
 
     def x_subscript(self, node, ctx):
         base = node.value
-        self.x(base, VALUE)
-        if self.in_annotation and tail_name(base) in _LITERAL_WRAPPERS:
-            # Literal[...] values and Annotated[...] metadata are never evaluated.
+        ref = self.x(base, VALUE)
+        wrapper = self.literal_wrapper(ref) if self.in_annotation else None
+        if wrapper is not None:
+            # typing.Literal[...] values and typing.Annotated[...] metadata
+            # are never evaluated (only typing's own: "Literal = list" is not).
             prev = self.in_annotation
             sl = node.slice
             elts = sl.elts if type(sl) is ast.Tuple else [sl]
-            if tail_name(base) == "Annotated" and elts:
+            if wrapper == "Annotated" and elts:
                 self.x(elts[0], VALUE)
                 elts = elts[1:]
             self.in_annotation = False
@@ -92,6 +94,14 @@ class ExpressionChecks:
             self.in_annotation = prev
         else:
             self.x(node.slice, VALUE)
+
+    def literal_wrapper(self, ref):
+        if ref is None or ref.kind != OBJECT:
+            return None
+        for qual in policy.ANNOTATION_LITERAL_WRAPPERS:
+            if ref.obj is self.lib.lookup(qual):
+                return qual.rpartition(".")[2]
+        return None
 
     def x_seq(self, node, ctx):
         inner = ISINSTANCE if ctx == ISINSTANCE and type(node) is ast.Tuple else VALUE

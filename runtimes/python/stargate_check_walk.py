@@ -11,12 +11,13 @@ import stargate_policy as policy
 from stargate_check_access import AccessChecks
 from stargate_check_binder import Scope, is_main_guard
 from stargate_check_expressions import ExpressionChecks
+from stargate_check_typing import TypingChecks
 from stargate_check_refs import (
     CLASS_BASE, COMPARE, DECORATOR, DEL, ISINSTANCE, METACLASS, STORE, TEST, VALUE, is_dunder, nfkc,
 )
 
 
-class Walker(ExpressionChecks, AccessChecks):
+class Walker(ExpressionChecks, AccessChecks, TypingChecks):
     """Checks one file; its expression handlers come from the two mixins."""
 
     def __init__(self, analysis, fi):
@@ -29,6 +30,8 @@ class Walker(ExpressionChecks, AccessChecks):
         self.in_annotation = False
         self.check_undefined = True
         self.annotation_depth = 0
+        self.field_ok = None  # the dataclasses.field node allowed at this moment
+        self.class_fields = {}  # id(dataclass body scope) -> names bound to field(...)
         self._expr = {
             ast.Name: self.x_name,
             ast.Attribute: self.x_attribute,
@@ -168,6 +171,7 @@ class Walker(ExpressionChecks, AccessChecks):
         self.check_bind(node.name, node, self.scope.kind, definition=True)
         for d in node.decorator_list:
             self.x(d, DECORATOR)
+        self.register_decorated(node)
         self.arguments(node.args)
         if node.returns is not None:
             self.annotation(node.returns)
@@ -204,7 +208,10 @@ class Walker(ExpressionChecks, AccessChecks):
                 self.x(k.value, VALUE)
             else:
                 self.x(k.value, METACLASS if k.arg == "metaclass" else VALUE)
+        dataclass = self.is_dataclass_decorated(node)
         prev = self.enter(node)
+        if dataclass:
+            self.class_fields[id(self.scope)] = set()
         self.stmts(node.body)
         self.scope = prev
 
@@ -226,7 +233,12 @@ class Walker(ExpressionChecks, AccessChecks):
     def s_annassign(self, node):
         self.annotation(node.annotation)
         if node.value is not None:
-            self.x(node.value, VALUE)
+            if self.scope.kind == "class":
+                self.field_ok = self.class_field_value(node.target, node.value)
+            try:
+                self.x(node.value, VALUE)
+            finally:
+                self.field_ok = None
         self.target(node.target, STORE)
         if type(node.target) is ast.Name and self.scope.kind == "class" and node.value is not None:
             self.class_special(node.target.id, node.value, node.target)

@@ -117,6 +117,17 @@ Knobs
     (``# coding: utf-7`` hides anything). Only declarations naming UTF-8 are
     accepted; they change nothing.
 
+``DATACLASS_FIELD_CALLABLES`` / ``DATACLASS_DECORATORS``
+    ``dataclasses.field(...)`` only as an annotated value in a ``@dataclass``
+    body: a Field object in reach would let code rename a field, and the
+    name is pasted into the source dataclasses compiles for subclasses.
+
+``REGISTER_ATTRIBUTES`` / ``ANNOTATION_LITERAL_WRAPPERS`` / ``MAX_STRING_ANNOTATION`` / ``MAX_STRING_ANNOTATION_DEPTH``
+    ``singledispatch``'s ``register`` evaluates annotations as code (see the
+    comment at the knob). String annotations are checked as code; one too
+    long or nested too deeply to check is rejected. ``Literal[...]`` and
+    ``Annotated[...]`` metadata are exempt only when they are typing's own.
+
 ``FORMAT_METHODS``
     ``str.format``/``format_map`` resolve ``{0.attr}`` and ``{0[key]}`` in
     the template at run time. A literal template is checked for traversal;
@@ -164,11 +175,26 @@ Judgement calls
   ``abc`` and ``numbers`` were added for the same reason (ordinary code).
 * ``hasattr`` may test any literal name (it returns only a bool);
   ``getattr``/``setattr``/``delattr`` may not name ``_`` attributes.
-* ``memoryview``, ``input``, ``help``, ``breakpoint``, ``exit``/``quit`` are
-  banned; ``dir``, ``id``, ``print`` and ``format(value, spec)`` are fine.
+* ``memoryview``, ``input``, ``help``, ``breakpoint``, ``exit``/``quit``,
+  ``license``/``credits``/``copyright`` are banned; ``dir``, ``id``, ``print`` and ``format(value, spec)`` are fine.
 * ``.format`` read on a non-literal is allowed when not called, because
   ``PIL.Image.Image.format`` is an ordinary string attribute. Calling
   ``template.format(...)`` on a non-literal is rejected.
+* Library modules and classes are read-only (``LIBRARY_SETTINGS_WRITABLE``
+  lists the exceptions, documented settings): ``json.dumps = f``,
+  ``del json.x``, ``json.JSONEncoder.default = f`` and item writes into
+  library objects (``copy.dispatch_table[C] = r``) are rejected.
+* Name-mangled attributes (``obj._Printer__filenames``) are another class's
+  private state and are rejected on any object.
+* ``x.__class__.__name__`` (``CLASS_NAME_ATTRIBUTES``) is read as
+  one expression, the usual ``__repr__``: only a string comes out. The class
+  object itself (``x.__class__``) stays unreachable; ``type(x).__name__``
+  works too. ``type(None)`` and ``type`` of any literal are ordinary values.
+* Attribute names in ``BANNED_ATTRIBUTES`` are refused on every object, the
+  module's own classes included (``self.vars``, ``counts.fp``,
+  ``report.show()``): the checker cannot tell an object's type, and these
+  names reach modules, files and namespaces on library objects. Rename the
+  attribute.
 * A variable named ``code`` is ordinary (an HTTP status code); code objects
   are unreachable because every attribute leading to one is banned.
 
@@ -310,7 +336,36 @@ BANNED_OBJECTS = {
     "enum.global_enum": "enum.global_enum writes into other modules' namespaces",
     "numpy.lib.format.read_array": "numpy.lib.format.read_array " + _PICKLE,
     "numpy.lib.format.open_memmap": "numpy.lib.format.open_memmap maps files into memory",
+    # A Field's name is pasted into the source dataclasses compiles for every
+    # dataclass that inherits it: a Field object must never be in reach.
+    "dataclasses.fields": "Field objects drive dataclasses' code generation; use dataclasses.asdict or the attributes",
+    "dataclasses.Field": "Field objects drive dataclasses' code generation; use dataclasses.field in a @dataclass body",
 }
+
+# dataclasses.field(...) may only be the value of an annotated assignment
+# directly in the body of a class decorated with one of DATACLASS_DECORATORS,
+# and the name it binds may not be read in that body: anywhere else its
+# result is a Field object in reach (see BANNED_OBJECTS).
+DATACLASS_FIELD_CALLABLES = frozenset({"dataclasses.field"})
+DATACLASS_DECORATORS = frozenset({"dataclasses.dataclass"})
+
+# functools.singledispatch's .register(func) (and @f.register) evaluates the
+# function's annotations with typing.get_type_hints: any string in them runs
+# as code. So x.register may only be called or used as a decorator; called
+# with one argument, that argument must be a class written out; as a bare
+# decorator it must be the innermost one, and the function's annotations
+# must be static type expressions (no variables, calls, f-strings, ...).
+REGISTER_ATTRIBUTES = frozenset({"register"})
+
+# Library module settings that may be assigned (every other attribute of a
+# library module or class is read-only).
+LIBRARY_SETTINGS_WRITABLE = frozenset({"PIL.ImageFile.LOAD_TRUNCATED_IMAGES", "PIL.Image.MAX_IMAGE_PIXELS"})
+
+# Subscripts whose arguments typing never evaluates (resolved by identity:
+# a local "Literal = list" is not exempt).
+ANNOTATION_LITERAL_WRAPPERS = ("typing.Literal", "typing.Annotated")
+MAX_STRING_ANNOTATION = 10000  # characters; a longer string annotation is rejected
+MAX_STRING_ANNOTATION_DEPTH = 3  # strings inside strings; deeper ones are rejected
 
 RESTRICTED_CALLABLES = {
     # qualified name: (positional arguments allowed, keywords not allowed,
@@ -343,6 +398,10 @@ BANNED_BUILTINS = {
     "exit": "raise an exception instead",
     "quit": "raise an exception instead",
     "memoryview": "memoryview is not needed: use bytes, bytearray or numpy.frombuffer",
+    # site's _Printer objects: their private file list is read when printed.
+    "license": "license/credits/copyright read files when printed",
+    "credits": "license/credits/copyright read files when printed",
+    "copyright": "license/credits/copyright read files when printed",
 }
 
 DYNAMIC_ATTRIBUTE_BUILTINS = frozenset({"getattr", "setattr", "delattr", "hasattr"})
@@ -434,6 +493,9 @@ BANNED_ATTRIBUTES = {
     "_getdecoder": "PIL internals",
     "_getencoder": "PIL internals",
     "_getframe": "frames are not reachable",
+    # copy.dispatch_table is copyreg's: a reducer registered there makes
+    # copy.copy set any attribute (dunders included) on the copy.
+    "dispatch_table": "the copy/pickle reducer registry is not reachable; define __copy__ or __deepcopy__",
 }
 
 _FRAMES = "frames, code objects and tracebacks are not reachable"
@@ -462,6 +524,10 @@ DUNDER_NAMES_READABLE = frozenset({
 })
 
 DUNDER_ATTRIBUTES_READABLE = frozenset({"__name__", "__qualname__", "__doc__", "__module__", "__version__"})
+
+# x.__class__.<one of these> is allowed as a whole (the usual __repr__):
+# only a string comes out, never the class.
+CLASS_NAME_ATTRIBUTES = frozenset({"__name__", "__qualname__", "__module__"})
 
 _ARITH = "add sub mul matmul truediv floordiv mod divmod pow lshift rshift and xor or".split()
 SPECIAL_METHODS = frozenset(

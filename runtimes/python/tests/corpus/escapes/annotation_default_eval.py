@@ -1,0 +1,3 @@
+# expect: banned-name
+def run(x: eval("__import__('os')") = None):
+    return x

@@ -1,0 +1,7 @@
+# expect: internal-attribute
+async def gen():
+    yield 1
+
+
+def run():
+    return gen().ag_frame.f_back

@@ -1,0 +1,4 @@
+# expect: dunder-assignment
+def run():
+    global __builtins__
+    __builtins__ = {}

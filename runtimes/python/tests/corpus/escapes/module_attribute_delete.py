@@ -1,0 +1,7 @@
+# expect: banned-attribute
+import json
+
+
+def run():
+    del json.JSONDecodeError
+    return 1

@@ -1,0 +1,3 @@
+# expect: dynamic-attribute
+def run(objs):
+    return sorted(objs, key=setattr)
