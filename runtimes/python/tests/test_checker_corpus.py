@@ -2,7 +2,9 @@
 ordinary corpus (realistic agent modules) must pass untouched."""
 import ast
 import glob
+import importlib
 import os
+import sys
 import unittest
 
 from test_checker_support import CORPUS, check, policy
@@ -65,6 +67,27 @@ class OrdinaryCorpus(unittest.TestCase):
                 self.assertIsNotNone(resp["function"])
                 self.assertEqual(resp["function"]["name"], function)
                 self.assertIn(name, resp["files"])
+
+    def test_every_ordinary_module_imports(self):
+        # Passing the checker is half of it: each module must also import
+        # (run its top level) with the runtime's numpy and PIL. Main blocks
+        # are not run: the platform never runs them, so the checker lets
+        # them read files (sys.argv, open) as a script would.
+        folder = os.path.join(CORPUS, "ordinary")
+        before = set(sys.modules)
+        sys.path.insert(0, folder)
+        try:
+            for name, source in sorted(self.files.items()):
+                with self.subTest(module=name):
+                    module = importlib.import_module(name[:-3])
+                    self.assertTrue(callable(getattr(module, _top_level_functions(source)[0])))
+        finally:
+            sys.path.remove(folder)
+            # The checker must not find them as installed modules later.
+            for name in set(sys.modules) - before:
+                if (getattr(sys.modules[name], "__file__", None) or "").startswith(folder + os.sep):
+                    del sys.modules[name]
+            importlib.invalidate_caches()
 
     def test_helper_import_is_reachable(self):
         resp = check(files=self.files, module="uses_helpers", function="plane_entropy")
