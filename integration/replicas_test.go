@@ -46,6 +46,10 @@ func TestReplicasFollowEachOther(t *testing.T) {
 				waitSpares(t, a, pool)
 				waitSpares(t, b, pool)
 			}
+			// Each API warms its Go build cache as it starts: seconds of
+			// both CPUs that would be measured as lag otherwise.
+			waitOnlyInstances(t, a)
+			waitOnlyInstances(t, b)
 			const path = "/improved/scan/echo?text=r"
 			if r := b.Call("GET", path, nil); r.Status != http.StatusNotFound {
 				t.Fatalf("B serves echo before any load: %s", r)

@@ -11,7 +11,7 @@ import (
 
 // syncEvery is how often replicas compare stamps: one HGETALL each time,
 // cheap enough to keep a change's reach well under a second.
-const syncEvery = 200 * time.Millisecond
+const syncEvery = 100 * time.Millisecond
 
 // syncReplicas keeps this process serving what a shared store holds: the
 // functions other replicas load, change or unload are picked up within
