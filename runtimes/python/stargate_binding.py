@@ -139,9 +139,7 @@ class Binder:
                     v = v[-1]
             else:
                 if required:
-                    if problems is None:
-                        problems = []
-                    problems.append({"parameter": name, "error": "missing"})
+                    problems = _problem(problems, name, "missing")
                 elif posonly:
                     args.append(default)
                 continue
@@ -149,17 +147,10 @@ class Binder:
                 try:
                     v = conv(v, fq)
                 except _Bad as e:
-                    if problems is None:
-                        problems = []
-                    problems.append({"parameter": name, "error": e.text()})
+                    problems = _problem(problems, name, e.text())
                     continue
-                except (TypeError, ValueError, RecursionError, OverflowError) as e:
-                    # A value the annotation's own type refuses (an unhashable
-                    # dict key, nesting past the interpreter's depth): still
-                    # the caller's argument, not a failure of the runner.
-                    if problems is None:
-                        problems = []
-                    problems.append({"parameter": name, "error": _unconvertible(e)})
+                except _REFUSED as e:
+                    problems = _problem(problems, name, _unconvertible(e))
                     continue
             if posonly:
                 args.append(v)
@@ -190,14 +181,10 @@ class Binder:
                 try:
                     v = conv(v, fq)
                 except _Bad as e:
-                    if problems is None:
-                        problems = []
-                    problems.append({"parameter": k, "error": e.text()})
+                    problems = _problem(problems, k, e.text())
                     continue
-                except (TypeError, ValueError, RecursionError, OverflowError) as e:
-                    if problems is None:
-                        problems = []
-                    problems.append({"parameter": k, "error": _unconvertible(e)})
+                except _REFUSED as e:
+                    problems = _problem(problems, k, _unconvertible(e))
                     continue
             kwargs[k] = v
         return problems
@@ -226,3 +213,17 @@ def _safe_predicate(pred, ann, fallback):
         return pred(ann)
     except Exception:
         return fallback
+
+
+# A value the annotation's own type refuses (an unhashable dict key, nesting
+# past the interpreter's depth): still the caller's argument, not a failure
+# of the runner.
+_REFUSED = (TypeError, ValueError, RecursionError, OverflowError)
+
+
+def _problem(problems, name, error):
+    """Adds one parameter's problem; the list is made only when needed."""
+    if problems is None:
+        problems = []
+    problems.append({"parameter": name, "error": error})
+    return problems
