@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -156,55 +155,7 @@ func TestGoErrorsInstanceDied(t *testing.T) {
 		t.Fatalf("Hog(8) under the limit: %s", r)
 	}
 
-	// Another function keeps answering while the bomb goes off.
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	var others []Response
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			others = append(others, api.Call("GET", fmt.Sprintf("/improved/scan/Steady?x=%d", i), nil))
-			time.Sleep(20 * time.Millisecond)
-		}
-	}()
-	r = api.Call("GET", "/improved/scan/Hog?mb=256", nil)
-	close(stop)
-	wg.Wait()
-	expect(t, r, http.StatusBadGateway, "instance_died")
-	if msg := r.Str("message"); !strings.Contains(msg, "out of memory") || !strings.Contains(msg, "64 MiB") {
-		t.Errorf("instance_died message does not say out of memory (limit 64 MiB): %q", msg)
-	}
-	if len(others) == 0 {
-		t.Error("no call of the other function ran during the bomb")
-	}
-	for i, o := range others {
-		if o.Status != http.StatusOK || string(o.Body) != fmt.Sprint(2*i) {
-			t.Errorf("Steady call %d during the bomb: %s", i, o)
-		}
-	}
-
-	// The instance is replaced: a modest call works again soon.
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		r = api.Call("GET", "/improved/scan/Hog?mb=4", nil)
-		if r.Status == http.StatusOK || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	if r.Status != http.StatusOK || string(r.Body) != "4" {
-		t.Errorf("Hog(4) after the replacement: %s", r)
-	}
-	if item := statusItem(t, api, "Hog"); item["errors"].(float64) < 1 || item["instances"] != 1.0 {
-		t.Errorf("status of Hog after it died: %v", item)
-	}
-	healthy(t, api)
+	bombBeside(t, api, "Hog", "Steady", 15*time.Second)
 }
 
 func TestGoErrorsTimeout(t *testing.T) {
