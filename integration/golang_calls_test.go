@@ -166,45 +166,7 @@ func TestGoErrorsTimeout(t *testing.T) {
 	req := loadReq(hash, "Nap", "faults", "agent")
 	req["timeout_seconds"] = 1
 	api.Load(req)
-	before := containersOf(t, api, "Nap")
-
-	start := time.Now()
-	r := api.Call("GET", "/improved/agent/Nap?seconds=3", nil)
-	took := time.Since(start)
-	expect(t, r, http.StatusGatewayTimeout, "timeout")
-	if took < 900*time.Millisecond || took > 2500*time.Millisecond {
-		t.Errorf("the timeout answered after %s, want about 1s", took)
-	}
-	if msg := r.Str("message"); !strings.Contains(msg, "Nap") || !strings.Contains(msg, "1s") {
-		t.Errorf("timeout message: %q", msg)
-	}
-
-	// The stuck instance is killed and replaced; the next call works.
-	deadline := time.Now().Add(10 * time.Second)
-	for statusItem(t, api, "Nap")["instances"] != 1.0 && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Logf("replaced within %s of the timeout", time.Since(start)-took)
-	r = api.Call("GET", "/improved/agent/Nap?seconds=0.1", nil)
-	expect(t, r, http.StatusOK, "")
-	if r.JSON["slept"] != 0.1 {
-		t.Errorf("Nap(0.1) = %s", r)
-	}
-	var after []string
-	for {
-		after = containersOf(t, api, "Nap")
-		if len(after) == 1 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if len(before) != 1 || len(after) != 1 || before[0] == after[0] {
-		t.Errorf("the instance was not replaced: before %v, after %v", before, after)
-	}
-	if item := statusItem(t, api, "Nap"); item["timeouts"].(float64) < 1 {
-		t.Errorf("status after a timeout: %v", item)
-	}
-	healthy(t, api)
+	timeoutReplaces(t, api, "Nap", 0.1, false)
 }
 
 // A timed-out call's stuck instance is killed at once, whichever notices
